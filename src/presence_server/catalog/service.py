@@ -1,8 +1,12 @@
 """The catalog: status types and agents, validated and stored.
 
-INTERFACE DRAFT - to be implemented (storage-backed). The API servicers call
-exactly these methods; every failure is a ``PresenceError`` subclass and a
-failed call changes nothing.
+The API servicers call exactly these methods. Every failure is a
+``PresenceError`` subclass with a stable reason (``catalog.common``), and a
+failed call changes nothing: each write is one transaction, rolled back on
+any error. Returned objects are domain snapshots, never database rows.
+
+The rules themselves live in ``catalog.status_types`` and ``catalog.agents``;
+this class only opens the transactions and reads the clock.
 """
 
 from __future__ import annotations
@@ -10,18 +14,49 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from presence_server.catalog import agents, seeding, status_types
+from presence_server.catalog.common import require_id
 from presence_server.domain.agents import Agent
 from presence_server.domain.status_types import StatusKind, StatusType
+from presence_server.engine.clock import Clock
+from presence_server.storage import status_types as status_type_repo
+from presence_server.storage.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
+    """One page of agents; ``next_page_token`` is empty on the last page."""
+
     agents: list[Agent]
     next_page_token: str
 
 
 class Catalog:
-    """Status types and agents. Safe to share between concurrent requests."""
+    """Status types and agents. Safe to share between concurrent requests.
+
+    Several server instances may share one database: every write takes the
+    catalog lock (the SQLite write lock, a PostgreSQL advisory lock), so the
+    checks a write depends on cannot interleave with another write.
+
+    Etags are strings that change with every stored change. Wherever a
+    method takes one, an empty etag means "whatever the current version";
+    any other value must match or the call fails with ``Aborted``.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def ensure_seeded(self) -> list[str]:
+        """Create the built-in and default status types; return the ids added.
+
+        Call at every start, after migrating. The first start (no status
+        type ever stored) adds the built-ins and the seeded defaults; later
+        starts only add built-ins that are missing. Idempotent, and safe when
+        several instances start at once.
+        """
+        async with self._db.write() as session:
+            return await seeding.seed(session, self._clock.now())
 
     # --- status types -----------------------------------------------------
 
@@ -37,12 +72,23 @@ class Catalog:
         ``draft`` carries the requested values; ``given`` names the optional
         fields (queue_login, external_calls, selectable) the caller actually
         set: the others take ``defaults_for(kind)``. ``id``, ``archived``,
-        ``built_in``, times and etag of the draft are ignored.
+        ``built_in``, times and etag of the draft are ignored. Without
+        ``status_type_id`` an id is generated from the name; an id that
+        exists or ever existed is refused with ``AlreadyExists``.
         """
-        raise NotImplementedError
+        async with self._db.write() as session:
+            return await status_types.create(
+                session,
+                self._clock.now(),
+                draft,
+                status_type_id=status_type_id,
+                given=given,
+            )
 
     async def get_status_type(self, status_type_id: str) -> StatusType:
-        raise NotImplementedError
+        require_id(status_type_id)
+        async with self._db.read() as session:
+            return await status_types.get(session, status_type_id)
 
     async def list_status_types(
         self,
@@ -52,7 +98,13 @@ class Catalog:
         selectable_only: bool = False,
     ) -> list[StatusType]:
         """In menu order: sort_order, then name."""
-        raise NotImplementedError
+        async with self._db.read() as session:
+            return await status_type_repo.list_status_types(
+                session,
+                include_archived=include_archived,
+                kind=kind,
+                selectable_only=selectable_only,
+            )
 
     async def update_status_type(
         self,
@@ -61,25 +113,53 @@ class Catalog:
         paths: Collection[str],
         etag: str,
     ) -> StatusType:
-        """Copy the fields named by ``paths`` from ``changes``; check; store."""
-        raise NotImplementedError
+        """Copy the fields named by ``paths`` from ``changes``; check; store.
+
+        An update that changes no value stores nothing and keeps the etag.
+        """
+        require_id(status_type_id, "status_type.id")
+        async with self._db.write() as session:
+            return await status_types.update(
+                session, self._clock.now(), status_type_id, changes, paths, etag
+            )
 
     async def archive_status_type(self, status_type_id: str, etag: str) -> StatusType:
-        raise NotImplementedError
+        """Archive a type: it stays in history but can no longer be entered.
+
+        Archiving an archived type changes nothing. Built-ins cannot be
+        archived.
+        """
+        require_id(status_type_id)
+        async with self._db.write() as session:
+            return await status_types.archive(
+                session, self._clock.now(), status_type_id, etag
+            )
 
     async def unarchive_status_type(self, status_type_id: str, etag: str) -> StatusType:
-        raise NotImplementedError
+        """Make an archived type usable again, if its name is still free."""
+        require_id(status_type_id)
+        async with self._db.write() as session:
+            return await status_types.unarchive(
+                session, self._clock.now(), status_type_id, etag
+            )
 
     async def delete_status_type(self, status_type_id: str, etag: str) -> None:
-        raise NotImplementedError
+        """Delete a type nobody ever used; its id is never given out again."""
+        require_id(status_type_id)
+        async with self._db.write() as session:
+            await status_types.delete(session, self._clock.now(), status_type_id, etag)
 
     # --- agents -----------------------------------------------------------
 
     async def create_agent(self, draft: Agent) -> Agent:
-        raise NotImplementedError
+        """Validate and store a new agent; the id of a deleted one may be reused."""
+        async with self._db.write() as session:
+            return await agents.create(session, self._clock.now(), draft)
 
     async def get_agent(self, agent_id: str) -> Agent:
-        raise NotImplementedError
+        require_id(agent_id)
+        async with self._db.read() as session:
+            return await agents.get(session, agent_id)
 
     async def list_agents(
         self,
@@ -89,18 +169,49 @@ class Catalog:
         page_size: int = 0,
         page_token: str = "",
     ) -> Page:
-        raise NotImplementedError
+        """Agents in id order, a page at a time.
+
+        ``page_size`` 0 means 1000, larger values are lowered to 1000. The
+        token of a page continues the same query only (same team and
+        ``include_archived``).
+        """
+        request = agents.page_request(
+            team=team,
+            include_archived=include_archived,
+            page_size=page_size,
+            page_token=page_token,
+        )
+        async with self._db.read() as session:
+            found, next_token = await agents.list_page(session, request)
+        return Page(found, next_token)
 
     async def update_agent(
         self, agent_id: str, changes: Agent, paths: Collection[str], etag: str
     ) -> Agent:
-        raise NotImplementedError
+        """Copy the fields named by ``paths`` from ``changes``; check; store."""
+        require_id(agent_id, "agent.id")
+        async with self._db.write() as session:
+            return await agents.update(
+                session, self._clock.now(), agent_id, changes, paths, etag
+            )
 
     async def archive_agent(self, agent_id: str, etag: str) -> Agent:
-        raise NotImplementedError
+        """Archive an agent: history stays, status can no longer change."""
+        require_id(agent_id)
+        async with self._db.write() as session:
+            return await agents.archive(
+                session, self._clock.now(), agent_id, etag, archived=True
+            )
 
     async def unarchive_agent(self, agent_id: str, etag: str) -> Agent:
-        raise NotImplementedError
+        require_id(agent_id)
+        async with self._db.write() as session:
+            return await agents.archive(
+                session, self._clock.now(), agent_id, etag, archived=False
+            )
 
     async def delete_agent(self, agent_id: str, etag: str) -> None:
-        raise NotImplementedError
+        """Delete an agent without presence history; archive it otherwise."""
+        require_id(agent_id)
+        async with self._db.write() as session:
+            await agents.delete(session, self._clock.now(), agent_id, etag)

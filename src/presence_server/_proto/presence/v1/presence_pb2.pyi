@@ -147,6 +147,58 @@ EVENT_TYPE_STATUS_TYPE_CHANGED: EventType.ValueType  # 16
 EVENT_TYPE_AGENT_CHANGED: EventType.ValueType  # 17
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
+class _Outcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _OutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Outcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    OUTCOME_UNSPECIFIED: _Outcome.ValueType  # 0
+    OUTCOME_APPLIED: _Outcome.ValueType  # 1
+    """The change took effect now."""
+    OUTCOME_UPCOMING: _Outcome.ValueType  # 2
+    """An activity is running: the status waits as the upcoming status."""
+    OUTCOME_UPCOMING_CLEARED: _Outcome.ValueType  # 3
+    """The waiting upcoming status was removed."""
+    OUTCOME_UNCHANGED: _Outcome.ValueType  # 4
+    """Nothing to do (already so); nothing was published."""
+
+class Outcome(_Outcome, metaclass=_OutcomeEnumTypeWrapper):
+    """What a state-changing request did."""
+
+OUTCOME_UNSPECIFIED: Outcome.ValueType  # 0
+OUTCOME_APPLIED: Outcome.ValueType  # 1
+"""The change took effect now."""
+OUTCOME_UPCOMING: Outcome.ValueType  # 2
+"""An activity is running: the status waits as the upcoming status."""
+OUTCOME_UPCOMING_CLEARED: Outcome.ValueType  # 3
+"""The waiting upcoming status was removed."""
+OUTCOME_UNCHANGED: Outcome.ValueType  # 4
+"""Nothing to do (already so); nothing was published."""
+Global___Outcome: _TypeAlias = Outcome  # noqa: Y015
+
+class _ClientKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ClientKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClientKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CLIENT_KIND_UNSPECIFIED: _ClientKind.ValueType  # 0
+    CLIENT_KIND_DESKTOP: _ClientKind.ValueType  # 1
+    CLIENT_KIND_WEB: _ClientKind.ValueType  # 2
+    CLIENT_KIND_MOBILE: _ClientKind.ValueType  # 3
+    CLIENT_KIND_INTEGRATION: _ClientKind.ValueType  # 4
+
+class ClientKind(_ClientKind, metaclass=_ClientKindEnumTypeWrapper):
+    """Which application holds a session."""
+
+CLIENT_KIND_UNSPECIFIED: ClientKind.ValueType  # 0
+CLIENT_KIND_DESKTOP: ClientKind.ValueType  # 1
+CLIENT_KIND_WEB: ClientKind.ValueType  # 2
+CLIENT_KIND_MOBILE: ClientKind.ValueType  # 3
+CLIENT_KIND_INTEGRATION: ClientKind.ValueType  # 4
+Global___ClientKind: _TypeAlias = ClientKind  # noqa: Y015
+
 @_typing.final
 class Activity(_message.Message):
     """One activity in progress: a call, a chat, a task."""
@@ -383,3 +435,510 @@ class PresenceEvent(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__status_type) -> _WhichOneofReturnType__status_type | None: ...
 
 Global___PresenceEvent: _TypeAlias = PresenceEvent  # noqa: Y015
+
+@_typing.final
+class PresenceChange(_message.Message):
+    """The answer to every request that may change presence."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    outcome: Global___Outcome.ValueType
+    @_builtins.property
+    def presence(self) -> Global___AgentStatus: ...
+    def __init__(
+        self,
+        *,
+        presence: Global___AgentStatus | None = ...,
+        outcome: Global___Outcome.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome", "presence", b"presence"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PresenceChange: _TypeAlias = PresenceChange  # noqa: Y015
+
+@_typing.final
+class SetStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    STATUS_TYPE_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_REVISION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    status_type_id: _builtins.str
+    request_id: _builtins.str
+    """Client-made unique id (a UUID). A retry with the same id returns the
+    first result and never counts twice. Recommended; optional.
+    """
+    expected_revision: _builtins.int
+    """When set, refused with ABORTED unless it is the agent's revision."""
+    reason: _builtins.str
+    """Why, in the caller's words; kept in history."""
+    source: Global___Source.ValueType
+    """SOURCE_AGENT (default) or SOURCE_SUPERVISOR."""
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        status_type_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        expected_revision: _builtins.int | None = ...,
+        reason: _builtins.str = ...,
+        source: Global___Source.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_revision", b"_expected_revision", "expected_revision", b"expected_revision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_revision", b"_expected_revision", "agent_id", b"agent_id", "expected_revision", b"expected_revision", "reason", b"reason", "request_id", b"request_id", "source", b"source", "status_type_id", b"status_type_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_revision: _TypeAlias = _typing.Literal["expected_revision"]  # noqa: Y015
+    _WhichOneofArgType__expected_revision: _TypeAlias = _typing.Literal["_expected_revision", b"_expected_revision"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_revision) -> _WhichOneofReturnType__expected_revision | None: ...
+
+Global___SetStatusRequest: _TypeAlias = SetStatusRequest  # noqa: Y015
+
+@_typing.final
+class CancelUpcomingStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    request_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelUpcomingStatusRequest: _TypeAlias = CancelUpcomingStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetPresenceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPresenceRequest: _TypeAlias = GetPresenceRequest  # noqa: Y015
+
+@_typing.final
+class PresenceFilter(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_IDS_FIELD_NUMBER: _builtins.int
+    TEAMS_FIELD_NUMBER: _builtins.int
+    STATUS_TYPE_IDS_FIELD_NUMBER: _builtins.int
+    KINDS_FIELD_NUMBER: _builtins.int
+    ROUTABLE_ONLY_FIELD_NUMBER: _builtins.int
+    IN_ACTIVITY_FIELD_NUMBER: _builtins.int
+    routable_only: _builtins.bool
+    """Only agents that can be offered work now."""
+    in_activity: _builtins.bool
+    """Only agents with (true) or without (false) an activity, when set."""
+    @_builtins.property
+    def agent_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only these agents, when given."""
+
+    @_builtins.property
+    def teams(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only agents of these teams, when given."""
+
+    @_builtins.property
+    def status_type_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Only agents whose effective status is one of these, when given."""
+
+    @_builtins.property
+    def kinds(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.StatusKind.ValueType]:
+        """Only agents whose effective status is of these kinds, when given."""
+
+    def __init__(
+        self,
+        *,
+        agent_ids: _abc.Iterable[_builtins.str] | None = ...,
+        teams: _abc.Iterable[_builtins.str] | None = ...,
+        status_type_ids: _abc.Iterable[_builtins.str] | None = ...,
+        kinds: _abc.Iterable[_common_pb2.StatusKind.ValueType] | None = ...,
+        routable_only: _builtins.bool = ...,
+        in_activity: _builtins.bool | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_in_activity", b"_in_activity", "in_activity", b"in_activity"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_in_activity", b"_in_activity", "agent_ids", b"agent_ids", "in_activity", b"in_activity", "kinds", b"kinds", "routable_only", b"routable_only", "status_type_ids", b"status_type_ids", "teams", b"teams"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__in_activity: _TypeAlias = _typing.Literal["in_activity"]  # noqa: Y015
+    _WhichOneofArgType__in_activity: _TypeAlias = _typing.Literal["_in_activity", b"_in_activity"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_activity) -> _WhichOneofReturnType__in_activity | None: ...
+
+Global___PresenceFilter: _TypeAlias = PresenceFilter  # noqa: Y015
+
+@_typing.final
+class ListPresenceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def filter(self) -> Global___PresenceFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___PresenceFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPresenceRequest: _TypeAlias = ListPresenceRequest  # noqa: Y015
+
+@_typing.final
+class ListPresenceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRESENCES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def presences(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgentStatus]:
+        """Ordered by agent id."""
+
+    def __init__(
+        self,
+        *,
+        presences: _abc.Iterable[Global___AgentStatus] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presences", b"presences"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPresenceResponse: _TypeAlias = ListPresenceResponse  # noqa: Y015
+
+@_typing.final
+class StartActivityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    EXTERNAL_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    kind: _common_pb2.ActivityKind.ValueType
+    external_id: _builtins.str
+    """The caller's id for the activity (a call id). Starting a running one
+    again changes nothing.
+    """
+    request_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        kind: _common_pb2.ActivityKind.ValueType = ...,
+        external_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "external_id", b"external_id", "kind", b"kind", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartActivityRequest: _TypeAlias = StartActivityRequest  # noqa: Y015
+
+@_typing.final
+class EndActivityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    EXTERNAL_ID_FIELD_NUMBER: _builtins.int
+    WRAP_UP_SECONDS_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    external_id: _builtins.str
+    """Ending an unknown or already ended activity changes nothing."""
+    wrap_up_seconds: _builtins.int
+    """Wrap-up after this activity, overriding the configured time for its
+    kind when set.
+    """
+    request_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        external_id: _builtins.str = ...,
+        wrap_up_seconds: _builtins.int | None = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_wrap_up_seconds", b"_wrap_up_seconds", "wrap_up_seconds", b"wrap_up_seconds"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_wrap_up_seconds", b"_wrap_up_seconds", "agent_id", b"agent_id", "external_id", b"external_id", "request_id", b"request_id", "wrap_up_seconds", b"wrap_up_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__wrap_up_seconds: _TypeAlias = _typing.Literal["wrap_up_seconds"]  # noqa: Y015
+    _WhichOneofArgType__wrap_up_seconds: _TypeAlias = _typing.Literal["_wrap_up_seconds", b"_wrap_up_seconds"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__wrap_up_seconds) -> _WhichOneofReturnType__wrap_up_seconds | None: ...
+
+Global___EndActivityRequest: _TypeAlias = EndActivityRequest  # noqa: Y015
+
+@_typing.final
+class StartShiftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    request_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartShiftRequest: _TypeAlias = StartShiftRequest  # noqa: Y015
+
+@_typing.final
+class EndShiftRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    request_id: _builtins.str
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "reason", b"reason", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndShiftRequest: _TypeAlias = EndShiftRequest  # noqa: Y015
+
+@_typing.final
+class ConnectRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_FIELD_NUMBER: _builtins.int
+    CLIENT_NAME_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    client: Global___ClientKind.ValueType
+    client_name: _builtins.str
+    """Free text for logs and dashboards ("Edge 3.2 on PC-114")."""
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        client: Global___ClientKind.ValueType = ...,
+        client_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "client", b"client", "client_name", b"client_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConnectRequest: _TypeAlias = ConnectRequest  # noqa: Y015
+
+@_typing.final
+class ConnectUpdate(_message.Message):
+    """Pushed on a Connect stream: first the session and the presence, then the
+    presence after every change.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    @_builtins.property
+    def presence(self) -> Global___AgentStatus: ...
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        presence: Global___AgentStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConnectUpdate: _TypeAlias = ConnectUpdate  # noqa: Y015
+
+@_typing.final
+class OpenSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_FIELD_NUMBER: _builtins.int
+    CLIENT_NAME_FIELD_NUMBER: _builtins.int
+    TTL_SECONDS_FIELD_NUMBER: _builtins.int
+    agent_id: _builtins.str
+    client: Global___ClientKind.ValueType
+    client_name: _builtins.str
+    ttl_seconds: _builtins.int
+    """How long the session lives without a KeepAlive. 0 = the server's
+    default; 5-300.
+    """
+    def __init__(
+        self,
+        *,
+        agent_id: _builtins.str = ...,
+        client: Global___ClientKind.ValueType = ...,
+        client_name: _builtins.str = ...,
+        ttl_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "client", b"client", "client_name", b"client_name", "ttl_seconds", b"ttl_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenSessionRequest: _TypeAlias = OpenSessionRequest  # noqa: Y015
+
+@_typing.final
+class Session(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    TTL_SECONDS_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    agent_id: _builtins.str
+    ttl_seconds: _builtins.int
+    @_builtins.property
+    def expire_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        agent_id: _builtins.str = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        ttl_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "expire_time", b"expire_time", "session_id", b"session_id", "ttl_seconds", b"ttl_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Session: _TypeAlias = Session  # noqa: Y015
+
+@_typing.final
+class OpenSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> Global___Session: ...
+    @_builtins.property
+    def presence(self) -> Global___AgentStatus: ...
+    def __init__(
+        self,
+        *,
+        session: Global___Session | None = ...,
+        presence: Global___AgentStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence", "session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenSessionResponse: _TypeAlias = OpenSessionResponse  # noqa: Y015
+
+@_typing.final
+class KeepAliveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___KeepAliveRequest: _TypeAlias = KeepAliveRequest  # noqa: Y015
+
+@_typing.final
+class CloseSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseSessionRequest: _TypeAlias = CloseSessionRequest  # noqa: Y015
+
+@_typing.final
+class CloseSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRESENCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def presence(self) -> Global___AgentStatus: ...
+    def __init__(
+        self,
+        *,
+        presence: Global___AgentStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presence", b"presence"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CloseSessionResponse: _TypeAlias = CloseSessionResponse  # noqa: Y015

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from presence_server._proto.presence.v1 import presence_pb2 as presence_dot_v1_dot_presence__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -22,3 +23,553 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class PresenceServiceStub:
+    """Live agent presence: changing status, activities, shifts and sessions.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.SetStatus = channel.unary_unary(
+                '/presence.v1.PresenceService/SetStatus',
+                request_serializer=presence_dot_v1_dot_presence__pb2.SetStatusRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.CancelUpcomingStatus = channel.unary_unary(
+                '/presence.v1.PresenceService/CancelUpcomingStatus',
+                request_serializer=presence_dot_v1_dot_presence__pb2.CancelUpcomingStatusRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.GetPresence = channel.unary_unary(
+                '/presence.v1.PresenceService/GetPresence',
+                request_serializer=presence_dot_v1_dot_presence__pb2.GetPresenceRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.AgentStatus.FromString,
+                _registered_method=True)
+        self.ListPresence = channel.unary_unary(
+                '/presence.v1.PresenceService/ListPresence',
+                request_serializer=presence_dot_v1_dot_presence__pb2.ListPresenceRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.ListPresenceResponse.FromString,
+                _registered_method=True)
+        self.StartActivity = channel.unary_unary(
+                '/presence.v1.PresenceService/StartActivity',
+                request_serializer=presence_dot_v1_dot_presence__pb2.StartActivityRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.EndActivity = channel.unary_unary(
+                '/presence.v1.PresenceService/EndActivity',
+                request_serializer=presence_dot_v1_dot_presence__pb2.EndActivityRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.StartShift = channel.unary_unary(
+                '/presence.v1.PresenceService/StartShift',
+                request_serializer=presence_dot_v1_dot_presence__pb2.StartShiftRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.EndShift = channel.unary_unary(
+                '/presence.v1.PresenceService/EndShift',
+                request_serializer=presence_dot_v1_dot_presence__pb2.EndShiftRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+                _registered_method=True)
+        self.Connect = channel.unary_stream(
+                '/presence.v1.PresenceService/Connect',
+                request_serializer=presence_dot_v1_dot_presence__pb2.ConnectRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.ConnectUpdate.FromString,
+                _registered_method=True)
+        self.OpenSession = channel.unary_unary(
+                '/presence.v1.PresenceService/OpenSession',
+                request_serializer=presence_dot_v1_dot_presence__pb2.OpenSessionRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.OpenSessionResponse.FromString,
+                _registered_method=True)
+        self.KeepAlive = channel.unary_unary(
+                '/presence.v1.PresenceService/KeepAlive',
+                request_serializer=presence_dot_v1_dot_presence__pb2.KeepAliveRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.Session.FromString,
+                _registered_method=True)
+        self.CloseSession = channel.unary_unary(
+                '/presence.v1.PresenceService/CloseSession',
+                request_serializer=presence_dot_v1_dot_presence__pb2.CloseSessionRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.CloseSessionResponse.FromString,
+                _registered_method=True)
+
+
+class PresenceServiceServicer:
+    """Live agent presence: changing status, activities, shifts and sessions.
+    """
+
+    def SetStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelUpcomingStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPresence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPresence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartActivity(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndActivity(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Connect(self, request, context):
+        """The agent's client is connected while this stream is open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenSession(self, request, context):
+        """For backends that cannot hold a stream: a session kept by KeepAlive.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def KeepAlive(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseSession(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_PresenceServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'SetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStatus,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.SetStatusRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'CancelUpcomingStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelUpcomingStatus,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.CancelUpcomingStatusRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'GetPresence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPresence,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.GetPresenceRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.AgentStatus.SerializeToString,
+            ),
+            'ListPresence': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPresence,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.ListPresenceRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.ListPresenceResponse.SerializeToString,
+            ),
+            'StartActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartActivity,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.StartActivityRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'EndActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndActivity,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.EndActivityRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'StartShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartShift,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.StartShiftRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'EndShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndShift,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.EndShiftRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.PresenceChange.SerializeToString,
+            ),
+            'Connect': grpc.unary_stream_rpc_method_handler(
+                    servicer.Connect,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.ConnectRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.ConnectUpdate.SerializeToString,
+            ),
+            'OpenSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenSession,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.OpenSessionRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.OpenSessionResponse.SerializeToString,
+            ),
+            'KeepAlive': grpc.unary_unary_rpc_method_handler(
+                    servicer.KeepAlive,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.KeepAliveRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.Session.SerializeToString,
+            ),
+            'CloseSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseSession,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.CloseSessionRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.CloseSessionResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'presence.v1.PresenceService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('presence.v1.PresenceService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class PresenceService:
+    """Live agent presence: changing status, activities, shifts and sessions.
+    """
+
+    @staticmethod
+    def SetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/SetStatus',
+            presence_dot_v1_dot_presence__pb2.SetStatusRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelUpcomingStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/CancelUpcomingStatus',
+            presence_dot_v1_dot_presence__pb2.CancelUpcomingStatusRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPresence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/GetPresence',
+            presence_dot_v1_dot_presence__pb2.GetPresenceRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.AgentStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPresence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/ListPresence',
+            presence_dot_v1_dot_presence__pb2.ListPresenceRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.ListPresenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/StartActivity',
+            presence_dot_v1_dot_presence__pb2.StartActivityRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/EndActivity',
+            presence_dot_v1_dot_presence__pb2.EndActivityRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/StartShift',
+            presence_dot_v1_dot_presence__pb2.StartShiftRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/EndShift',
+            presence_dot_v1_dot_presence__pb2.EndShiftRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.PresenceChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Connect(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/presence.v1.PresenceService/Connect',
+            presence_dot_v1_dot_presence__pb2.ConnectRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.ConnectUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/OpenSession',
+            presence_dot_v1_dot_presence__pb2.OpenSessionRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.OpenSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KeepAlive(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/KeepAlive',
+            presence_dot_v1_dot_presence__pb2.KeepAliveRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/presence.v1.PresenceService/CloseSession',
+            presence_dot_v1_dot_presence__pb2.CloseSessionRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.CloseSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -5,9 +5,16 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from presence_server._proto.presence.v1 import presence_pb2 as _presence_pb2
 import abc as _abc_1
 import grpc as _grpc
+import sys
 import typing as _typing
+
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
 _T = _typing.TypeVar("_T")
 
@@ -18,3 +25,136 @@ class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ig
 
 GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
+
+class PresenceServiceStub:
+    """Live agent presence: changing status, activities, shifts and sessions."""
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> PresenceServiceAsyncStub: ...
+    SetStatus: _grpc.UnaryUnaryMultiCallable[_presence_pb2.SetStatusRequest, _presence_pb2.PresenceChange]
+    CancelUpcomingStatus: _grpc.UnaryUnaryMultiCallable[_presence_pb2.CancelUpcomingStatusRequest, _presence_pb2.PresenceChange]
+    GetPresence: _grpc.UnaryUnaryMultiCallable[_presence_pb2.GetPresenceRequest, _presence_pb2.AgentStatus]
+    ListPresence: _grpc.UnaryUnaryMultiCallable[_presence_pb2.ListPresenceRequest, _presence_pb2.ListPresenceResponse]
+    StartActivity: _grpc.UnaryUnaryMultiCallable[_presence_pb2.StartActivityRequest, _presence_pb2.PresenceChange]
+    EndActivity: _grpc.UnaryUnaryMultiCallable[_presence_pb2.EndActivityRequest, _presence_pb2.PresenceChange]
+    StartShift: _grpc.UnaryUnaryMultiCallable[_presence_pb2.StartShiftRequest, _presence_pb2.PresenceChange]
+    EndShift: _grpc.UnaryUnaryMultiCallable[_presence_pb2.EndShiftRequest, _presence_pb2.PresenceChange]
+    Connect: _grpc.UnaryStreamMultiCallable[_presence_pb2.ConnectRequest, _presence_pb2.ConnectUpdate]
+    """The agent's client is connected while this stream is open."""
+    OpenSession: _grpc.UnaryUnaryMultiCallable[_presence_pb2.OpenSessionRequest, _presence_pb2.OpenSessionResponse]
+    """For backends that cannot hold a stream: a session kept by KeepAlive."""
+    KeepAlive: _grpc.UnaryUnaryMultiCallable[_presence_pb2.KeepAliveRequest, _presence_pb2.Session]
+    CloseSession: _grpc.UnaryUnaryMultiCallable[_presence_pb2.CloseSessionRequest, _presence_pb2.CloseSessionResponse]
+
+@_typing.type_check_only
+class PresenceServiceAsyncStub(PresenceServiceStub):
+    """Live agent presence: changing status, activities, shifts and sessions."""
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    SetStatus: _aio.UnaryUnaryMultiCallable[_presence_pb2.SetStatusRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    CancelUpcomingStatus: _aio.UnaryUnaryMultiCallable[_presence_pb2.CancelUpcomingStatusRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    GetPresence: _aio.UnaryUnaryMultiCallable[_presence_pb2.GetPresenceRequest, _presence_pb2.AgentStatus]  # type: ignore[assignment]
+    ListPresence: _aio.UnaryUnaryMultiCallable[_presence_pb2.ListPresenceRequest, _presence_pb2.ListPresenceResponse]  # type: ignore[assignment]
+    StartActivity: _aio.UnaryUnaryMultiCallable[_presence_pb2.StartActivityRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    EndActivity: _aio.UnaryUnaryMultiCallable[_presence_pb2.EndActivityRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    StartShift: _aio.UnaryUnaryMultiCallable[_presence_pb2.StartShiftRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    EndShift: _aio.UnaryUnaryMultiCallable[_presence_pb2.EndShiftRequest, _presence_pb2.PresenceChange]  # type: ignore[assignment]
+    Connect: _aio.UnaryStreamMultiCallable[_presence_pb2.ConnectRequest, _presence_pb2.ConnectUpdate]  # type: ignore[assignment]
+    """The agent's client is connected while this stream is open."""
+    OpenSession: _aio.UnaryUnaryMultiCallable[_presence_pb2.OpenSessionRequest, _presence_pb2.OpenSessionResponse]  # type: ignore[assignment]
+    """For backends that cannot hold a stream: a session kept by KeepAlive."""
+    KeepAlive: _aio.UnaryUnaryMultiCallable[_presence_pb2.KeepAliveRequest, _presence_pb2.Session]  # type: ignore[assignment]
+    CloseSession: _aio.UnaryUnaryMultiCallable[_presence_pb2.CloseSessionRequest, _presence_pb2.CloseSessionResponse]  # type: ignore[assignment]
+
+class PresenceServiceServicer(metaclass=_abc_1.ABCMeta):
+    """Live agent presence: changing status, activities, shifts and sessions."""
+
+    @_abc_1.abstractmethod
+    def SetStatus(
+        self,
+        request: _presence_pb2.SetStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def CancelUpcomingStatus(
+        self,
+        request: _presence_pb2.CancelUpcomingStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def GetPresence(
+        self,
+        request: _presence_pb2.GetPresenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.AgentStatus, _abc.Awaitable[_presence_pb2.AgentStatus]]: ...
+
+    @_abc_1.abstractmethod
+    def ListPresence(
+        self,
+        request: _presence_pb2.ListPresenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.ListPresenceResponse, _abc.Awaitable[_presence_pb2.ListPresenceResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def StartActivity(
+        self,
+        request: _presence_pb2.StartActivityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def EndActivity(
+        self,
+        request: _presence_pb2.EndActivityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def StartShift(
+        self,
+        request: _presence_pb2.StartShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def EndShift(
+        self,
+        request: _presence_pb2.EndShiftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.PresenceChange, _abc.Awaitable[_presence_pb2.PresenceChange]]: ...
+
+    @_abc_1.abstractmethod
+    def Connect(
+        self,
+        request: _presence_pb2.ConnectRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_presence_pb2.ConnectUpdate], _abc.AsyncIterator[_presence_pb2.ConnectUpdate]]:
+        """The agent's client is connected while this stream is open."""
+
+    @_abc_1.abstractmethod
+    def OpenSession(
+        self,
+        request: _presence_pb2.OpenSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.OpenSessionResponse, _abc.Awaitable[_presence_pb2.OpenSessionResponse]]:
+        """For backends that cannot hold a stream: a session kept by KeepAlive."""
+
+    @_abc_1.abstractmethod
+    def KeepAlive(
+        self,
+        request: _presence_pb2.KeepAliveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.Session, _abc.Awaitable[_presence_pb2.Session]]: ...
+
+    @_abc_1.abstractmethod
+    def CloseSession(
+        self,
+        request: _presence_pb2.CloseSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_pb2.CloseSessionResponse, _abc.Awaitable[_presence_pb2.CloseSessionResponse]]: ...
+
+def add_PresenceServiceServicer_to_server(servicer: PresenceServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,67 @@
+"""``presencectl``: the admin CLI for status types and agents.
+
+For people without ``grpcurl``. It talks to a running presence-server over
+gRPC only, like any other client::
+
+    presencectl status-types list
+    presencectl --json agents get alice
+    presencectl --server 10.0.0.5:50051 status-types update break --limit 3
+
+Exit codes: 0 on success, 1 when the server refused the request or could not
+be reached (one ``error:`` line on stderr, then the details), 2 for a usage
+error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from presence_server.cli import ctl_agents, ctl_reports, ctl_status_types
+from presence_server.cli.ctl_rpc import (
+    DEFAULT_SERVER,
+    DEFAULT_TIMEOUT,
+    CtlSettings,
+    JsonOpt,
+)
+
+app = typer.Typer(
+    name="presencectl",
+    help="Administer a presence-server: status types and agents.",
+    no_args_is_help=True,
+    # Expected failures are reported in one line; anything else is a bug and
+    # should show a plain traceback, not a page of local variables.
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ctl_status_types.app, name="status-types")
+app.add_typer(ctl_agents.app, name="agents")
+app.add_typer(ctl_reports.app, name="report")
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    server: Annotated[
+        str,
+        typer.Option(
+            envvar="PRESENCE_SERVER", help="Address of the server, host:port."
+        ),
+    ] = DEFAULT_SERVER,
+    json_output: JsonOpt = False,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0.001, help="Seconds to wait for each answer."),
+    ] = DEFAULT_TIMEOUT,
+) -> None:
+    """Administer a presence-server: status types and agents."""
+    if not server.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--server")
+    ctx.obj = CtlSettings(
+        server=server.strip(), json_output=json_output, timeout=timeout
+    )
+
+
+def main() -> None:
+    """The ``presencectl`` console entry point."""
+    app()

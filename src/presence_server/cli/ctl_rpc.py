@@ -1,0 +1,220 @@
+"""How ``presencectl`` talks to a server: one channel per command, errors in words.
+
+The CLI speaks only gRPC through the generated stubs, like any other client;
+it never imports the server's own modules. A failed call is reported here as
+one ``error:`` line on stderr followed by the ``google.rpc`` details the server
+attached, and the command exits with code 1.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Annotated, Any
+
+import grpc
+import typer
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from presence_server._proto.presence.v1 import (
+    agents_pb2_grpc,
+    reports_pb2_grpc,
+    status_types_pb2_grpc,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SERVER = "127.0.0.1:50051"
+DEFAULT_TIMEOUT = 10.0
+
+EXIT_FAILURE = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CtlSettings:
+    """The global options, shared by every command through ``ctx.obj``."""
+
+    server: str = DEFAULT_SERVER
+    json_output: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+
+# ``--json`` is also accepted after the command, where people tend to type it.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def settings_of(ctx: typer.Context, json_output: bool = False) -> CtlSettings:
+    """The global options, with a command's own ``--json`` folded in."""
+    settings = ctx.find_object(CtlSettings) or CtlSettings()
+    if json_output and not settings.json_output:
+        settings = replace(settings, json_output=True)
+    return settings
+
+
+class Connection:
+    """A channel to one server for the span of one command.
+
+    Use as a context manager; :meth:`call` makes a unary call with the
+    command's deadline and turns any failure into an error report and
+    ``typer.Exit(1)``, so commands only handle the happy path.
+    """
+
+    def __init__(self, settings: CtlSettings) -> None:
+        self._settings = settings
+        self._channel: grpc.Channel | None = None
+
+    def __enter__(self) -> Connection:
+        # Known limitation: plaintext and no credentials, like the server,
+        # which does not offer TLS or authentication yet.
+        self._channel = grpc.insecure_channel(self._settings.server)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+    @property
+    def status_types(self) -> Any:
+        """A ``StatusTypeService`` stub on this channel."""
+        return status_types_pb2_grpc.StatusTypeServiceStub(self._require_channel())
+
+    @property
+    def agents(self) -> Any:
+        """An ``AgentService`` stub on this channel."""
+        return agents_pb2_grpc.AgentServiceStub(self._require_channel())
+
+    @property
+    def reports(self) -> Any:
+        """A ``ReportService`` stub on this channel."""
+        return reports_pb2_grpc.ReportServiceStub(self._require_channel())
+
+    def call(self, method: Callable[..., Any], request: Any) -> Any:
+        """Call ``method(request)``; on failure report it and exit with code 1."""
+        try:
+            return method(request, timeout=self._settings.timeout)
+        except grpc.RpcError as error:
+            for line in describe_rpc_error(error, self._settings):
+                typer.echo(line, err=True)
+            raise typer.Exit(EXIT_FAILURE) from None
+
+    def _require_channel(self) -> grpc.Channel:
+        if self._channel is None:
+            raise RuntimeError("Connection used outside its 'with' block")
+        return self._channel
+
+
+def describe_rpc_error(error: grpc.RpcError, settings: CtlSettings) -> list[str]:
+    """The lines that tell a person what went wrong with a call.
+
+    The first line is ``error: CODE: message``; the details the server put in
+    ``grpc-status-details-bin`` follow, indented, one fact per line. A
+    transport failure (nothing answered) gets its own wording, since the code
+    alone (UNAVAILABLE, DEADLINE_EXCEEDED) would not say what to do.
+    """
+    code: grpc.StatusCode = error.code()
+    message: str = error.details() or ""
+    status = _rich_status(error)
+
+    # A server that answers always attaches details to its own errors; a bare
+    # UNAVAILABLE comes from the client's transport.
+    if code is grpc.StatusCode.UNAVAILABLE and status is None:
+        logger.debug("transport failure to %s: %s", settings.server, message)
+        return [
+            f"error: cannot reach presence-server at {settings.server} "
+            "(is it running?)",
+            f"  transport: {message}",
+        ]
+    if code is grpc.StatusCode.DEADLINE_EXCEEDED and status is None:
+        return [
+            f"error: presence-server at {settings.server} did not answer within "
+            f"{settings.timeout:g}s (raise --timeout, or check the server)"
+        ]
+
+    lines = [f"error: {code.name}: {message}"]
+    if status is not None:
+        # What to fix first (fields, preconditions, quotas), then ids.
+        details = sorted(status.details, key=_detail_rank)
+        for detail in details:
+            lines.extend(_describe_detail(detail))
+    return lines
+
+
+_ACTIONABLE = (
+    error_details_pb2.BadRequest.DESCRIPTOR,
+    error_details_pb2.PreconditionFailure.DESCRIPTOR,
+    error_details_pb2.QuotaFailure.DESCRIPTOR,
+)
+
+
+def _detail_rank(detail: Any) -> int:
+    return 0 if any(detail.Is(d) for d in _ACTIONABLE) else 1
+
+
+def _rich_status(error: grpc.RpcError) -> Any:
+    """The ``google.rpc.Status`` the server attached, or None."""
+    try:
+        return rpc_status.from_call(error)
+    except (ValueError, AttributeError):
+        # Trailers that disagree with the status line, or an error object
+        # that is not a call: fall back to the code and message alone.
+        return None
+
+
+def _describe_detail(detail: Any) -> list[str]:
+    """One ``google.rpc`` detail as indented readable lines."""
+    for message_type, describe in _DESCRIBERS:
+        if detail.Is(message_type.DESCRIPTOR):
+            message = message_type()
+            detail.Unpack(message)
+            return describe(message)
+    return [f"  (detail of type {detail.type_url})"]
+
+
+def _error_info(info: Any) -> list[str]:
+    facts = ", ".join(f"{k}={v}" for k, v in sorted(info.metadata.items()))
+    return [f"  reason: {info.reason}" + (f" ({facts})" if facts else "")]
+
+
+def _retry_info(retry: Any) -> list[str]:
+    return [f"  retry after {retry.retry_delay.ToTimedelta().total_seconds():g}s"]
+
+
+# Each detail type the server may send, and how a person reads it.
+_DESCRIBERS: tuple[tuple[Any, Callable[[Any], list[str]]], ...] = (
+    (
+        error_details_pb2.BadRequest,
+        lambda m: [f"  {v.field}: {v.description}" for v in m.field_violations],
+    ),
+    (
+        error_details_pb2.PreconditionFailure,
+        lambda m: [
+            f"  precondition {v.type} on {v.subject}: {v.description}"
+            for v in m.violations
+        ],
+    ),
+    (
+        error_details_pb2.QuotaFailure,
+        lambda m: [f"  quota {v.subject}: {v.description}" for v in m.violations],
+    ),
+    (error_details_pb2.ErrorInfo, _error_info),
+    (
+        error_details_pb2.ResourceInfo,
+        lambda m: [f"  resource: {m.resource_type} {m.resource_name!r}"],
+    ),
+    (error_details_pb2.RequestInfo, lambda m: [f"  request id: {m.request_id}"]),
+    (error_details_pb2.RetryInfo, _retry_info),
+    (
+        error_details_pb2.Help,
+        lambda m: [f"  see {link.url} ({link.description})" for link in m.links],
+    ),
+    (error_details_pb2.LocalizedMessage, lambda m: [f"  {m.message}"]),
+)

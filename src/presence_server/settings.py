@@ -1,0 +1,253 @@
+"""Settings of the server process, from ``PRESENCE_*`` environment variables.
+
+Each setting also has a command-line flag (``--listen-address`` for
+``PRESENCE_LISTEN_ADDRESS``); a flag given on the command line wins over the
+environment. Values are checked when ``Settings`` is built, so a bad value
+stops the process before anything starts.
+
+| variable                  | default                          |
+| ------------------------- | -------------------------------- |
+| PRESENCE_LISTEN_ADDRESS   | ``127.0.0.1:50051``              |
+| PRESENCE_DATA_DIR         | ``./data`` (from the working dir) |
+| PRESENCE_DATABASE_URL     | SQLite file ``presence.db`` in the data dir |
+| PRESENCE_LOG_LEVEL        | ``INFO``                         |
+| PRESENCE_LOG_FORMAT       | ``text`` (or ``json``)           |
+| PRESENCE_METRICS_ADDRESS  | ``127.0.0.1:9464``; empty disables metrics |
+| PRESENCE_GRACE_SECONDS    | ``5``: how long in-flight calls get at shutdown |
+| PRESENCE_DISCONNECT_GRACE_SECONDS | ``30``: lost connection to Offline |
+| PRESENCE_ACTIVITY_CEILING_MINUTES | ``240``: longest an activity stays open |
+| PRESENCE_MAX_SHIFT_HOURS  | ``16``: forgotten shifts close; 0 = never |
+| PRESENCE_WRAP_UP_CALL_SECONDS (and _CHAT_, _TASK_, _INTERACTION_) | ``0`` |
+| PRESENCE_CLOCK            | ``system``; ``simulated`` for replays (below) |
+| PRESENCE_CLOCK_START      | its first instant, ISO 8601 with an offset |
+
+A simulated clock stands still until an administrator moves it with the
+``SimulatedClockService`` RPCs, which only such a server offers. It is for
+replays, training and what-if runs, never for production: it must be asked
+for explicitly, with its start, and the server warns loudly when it runs
+on one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import ArgumentError
+
+from presence_server.domain.presence import ActivityKind
+from presence_server.engine.rules import EngineConfig
+from presence_server.storage.db import normalize_url
+
+ENV_PREFIX = "PRESENCE_"
+DATABASE_FILE = "presence.db"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+ClockKind = Literal["system", "simulated"]
+
+_HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\[\]]*):(?P<port>[0-9]{1,5})")
+_HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*\.?")
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """Split ``host:port`` (``[::1]:50051`` for IPv6) into host and port.
+
+    An empty host means every interface. Raises ``ValueError`` with a message
+    that says what is wrong.
+    """
+    match = _HOST_PORT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not HOST:PORT (like 127.0.0.1:50051 or [::1]:50051)"
+        )
+    host, port = match["host"], int(match["port"])
+    if port > 65535:
+        raise ValueError(f"port {port} in {text!r} is above 65535")
+    if host.startswith("["):
+        ipaddress.IPv6Address(host[1:-1])
+        return host[1:-1], port
+    if host and not _is_host(host):
+        raise ValueError(f"{host!r} in {text!r} is not a host name or IP address")
+    return host, port
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return _HOSTNAME.fullmatch(host) is not None
+    return True
+
+
+def sqlite_url(path: Path) -> str:
+    """The database URL of the SQLite file at ``path`` (made absolute)."""
+    return f"sqlite:///{path.resolve()}"
+
+
+class Settings(BaseSettings):
+    """Everything the server process can be told; see the module table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True
+    )
+
+    listen_address: str = Field(
+        "127.0.0.1:50051", description="where gRPC listens, HOST:PORT; port 0 = any"
+    )
+    data_dir: Path = Field(
+        Path("data"), description="directory for the SQLite file; created if missing"
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty = SQLite file in the data directory"
+    )
+    log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    log_format: LogFormat = Field("text", description="text or json (one per line)")
+    metrics_address: str = Field(
+        "127.0.0.1:9464", description="Prometheus endpoint HOST:PORT; empty = off"
+    )
+    grace_seconds: float = Field(
+        5.0, ge=0, le=300, description="seconds in-flight calls get at shutdown"
+    )
+
+    # --- presence rules ------------------------------------------------------
+    disconnect_grace_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="seconds after the last client session is lost before Offline",
+    )
+    activity_ceiling_minutes: float = Field(
+        240.0,
+        gt=0,
+        le=7 * 24 * 60,
+        description="an activity open this long is closed (a lost 'call ended')",
+    )
+    max_shift_hours: float = Field(
+        16.0, ge=0, le=72, description="shifts open this long are closed; 0 = never"
+    )
+    wrap_up_call_seconds: int = Field(0, ge=0, le=3600, description="after calls")
+    wrap_up_chat_seconds: int = Field(0, ge=0, le=3600, description="after chats")
+    wrap_up_task_seconds: int = Field(0, ge=0, le=3600, description="after tasks")
+    wrap_up_interaction_seconds: int = Field(
+        0, ge=0, le=3600, description="after generic interactions"
+    )
+
+    # --- the simulated clock (replays, training) --------------------------
+    clock: ClockKind = Field(
+        "system", description="system, or simulated (moved only by an admin RPC)"
+    )
+    clock_start: datetime | None = Field(
+        None, description="first instant of the simulated clock, with its offset"
+    )
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _lower_case_clock(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_clock(self) -> Settings:
+        if self.clock == "simulated":
+            if self.clock_start is None:
+                raise ValueError(
+                    "PRESENCE_CLOCK=simulated needs PRESENCE_CLOCK_START, the "
+                    "instant the simulated clock starts at (like "
+                    "1999-02-01T06:00:00+02:00)"
+                )
+            if self.clock_start.tzinfo is None:
+                raise ValueError(
+                    "PRESENCE_CLOCK_START needs a UTC offset (like +02:00 or Z)"
+                )
+        elif self.clock_start is not None:
+            raise ValueError(
+                "PRESENCE_CLOCK_START is only used with PRESENCE_CLOCK=simulated"
+            )
+        return self
+
+    @field_validator("listen_address")
+    @classmethod
+    def _check_listen_address(cls, value: str) -> str:
+        parse_address(value)
+        return value.strip()
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _check_metrics_address(cls, value: str) -> str:
+        if value.strip():
+            parse_address(value)
+        return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                normalize_url(value)
+            except ArgumentError:
+                # Not echoed: it may hold a password.
+                raise ValueError(
+                    "is not a database URL; use sqlite:///path or "
+                    "postgresql://user@host/dbname"
+                ) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        if not str(value).strip():
+            raise ValueError("must not be empty")
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = sqlite_url(self.data_dir / DATABASE_FILE)
+        return self
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming each bad setting by its variable and flag."""
+    parts = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if name:
+            variable = ENV_PREFIX + name.upper()
+            flag = "--" + name.replace("_", "-")
+            parts.append(f"{variable} ({flag}): {message}")
+        else:
+            parts.append(message)
+    return "invalid settings: " + "; ".join(parts)
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The transition rules' settings."""
+    wrap_up = {
+        ActivityKind.CALL: settings.wrap_up_call_seconds,
+        ActivityKind.CHAT: settings.wrap_up_chat_seconds,
+        ActivityKind.TASK: settings.wrap_up_task_seconds,
+        ActivityKind.INTERACTION: settings.wrap_up_interaction_seconds,
+    }
+    return EngineConfig(
+        grace=timedelta(seconds=settings.disconnect_grace_seconds),
+        activity_ceiling=timedelta(minutes=settings.activity_ceiling_minutes),
+        max_shift=timedelta(hours=settings.max_shift_hours),
+        wrap_up={kind: timedelta(seconds=s) for kind, s in wrap_up.items() if s},
+    )
