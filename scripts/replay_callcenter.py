@@ -83,11 +83,15 @@ TEAM = "bank"
 ZONE = ZoneInfo(cc.LOCAL_ZONE)
 AVAILABLE = "available"
 
-SERVER_SETTINGS: dict[str, str] = {}
+SERVER_SETTINGS: dict[str, str] = {
+    "PRESENCE_ACTIVITY_CEILING_MINUTES": "600",
+    "PRESENCE_MAX_SHIFT_HOURS": "26",
+}
 """Settings of a server started with ``--start-server``, beyond the clock.
 
 The data has services up to 8.4 h long and agent-days spanning up to 24 h,
-so a server replaying it must not close activities or shifts earlier.
+so a server replaying it must not close activities or shifts earlier (the
+defaults, 4 h and 16 h, would, and the reports would rightly differ).
 """
 
 # Per RPC; generous, a loaded server may take a while to commit a batch.

@@ -55,7 +55,11 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
-from presence_server._proto.presence.v1 import agents_pb2_grpc, status_types_pb2_grpc
+from presence_server._proto.presence.v1 import (
+    agents_pb2_grpc,
+    presence_pb2_grpc,
+    status_types_pb2_grpc,
+)
 from presence_server.app import PresenceServer
 from presence_server.engine.clock import Clock, ManualClock
 from presence_server.settings import Settings
@@ -74,6 +78,7 @@ class RunningServer:
     channel: grpc.aio.Channel
     status_types: Any  # StatusTypeServiceStub (aio)
     agents: Any  # AgentServiceStub (aio)
+    presence: Any  # PresenceServiceStub (aio)
     health: Any  # HealthStub (aio)
 
     @property
@@ -128,6 +133,7 @@ async def running_server(
             channel=channel,
             status_types=status_types_pb2_grpc.StatusTypeServiceStub(channel),
             agents=agents_pb2_grpc.AgentServiceStub(channel),
+            presence=presence_pb2_grpc.PresenceServiceStub(channel),
             health=health_pb2_grpc.HealthStub(channel),
         )
     finally:

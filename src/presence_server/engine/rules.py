@@ -542,7 +542,9 @@ def _open_session(t: _Step, cmd: c.OpenSession) -> None:
         t.publish(EventType.CONNECTION_RESTORED, before, Actor(Source.AGENT), t.now)
 
 
-def _close_session(t: _Step, session_id: str, lost_at: datetime) -> None:
+def _close_session(
+    t: _Step, session_id: str, lost_at: datetime, noticed_at: datetime
+) -> None:
     remaining = tuple(x for x in t.s.sessions if x.id != session_id)
     if len(remaining) == len(t.s.sessions):
         return
@@ -550,8 +552,9 @@ def _close_session(t: _Step, session_id: str, lost_at: datetime) -> None:
     if remaining or t.s.connection is not ConnectionState.CONNECTED:
         return
     # Brief drops change nothing: the loss is only recorded; the grace
-    # timer decides. After a restart the grace period counts from now.
-    grace_from = max(lost_at, t.now)
+    # timer decides. The grace counts from when the loss was noticed: after
+    # a restart, clients get one whole grace period to come back.
+    grace_from = max(lost_at, noticed_at)
     t.update(
         connection=ConnectionState.GRACE,
         lost_at=lost_at,
@@ -625,7 +628,7 @@ def _fire_lease(t: _Step, at: datetime) -> None:
             and x.expires_at is not None
             and x.expires_at <= at
         ):
-            _close_session(t, x.id, x.expires_at)
+            _close_session(t, x.id, x.expires_at, at)
 
 
 def _fire_grace(t: _Step, at: datetime) -> None:
@@ -726,7 +729,7 @@ def _dispatch(t: _Step, command: c.Command) -> None:
         case c.OpenSession():
             _open_session(t, command)
         case c.CloseSession():
-            _close_session(t, command.session_id, command.lost_at)
+            _close_session(t, command.session_id, command.lost_at, t.now)
         case c.KeepAlive():
             _keep_alive(t, command)
         case c.Tick():

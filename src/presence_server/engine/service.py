@@ -118,6 +118,7 @@ class PresenceEngine:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._timers_changed = asyncio.Event()
+        self._wake_at: datetime | None = None
         self._listeners: list[Listener] = []
 
     # --- lifecycle ------------------------------------------------------------
@@ -338,6 +339,7 @@ class PresenceEngine:
             wake = self.clock.now() + poll
             if due is not None:
                 wake = min(wake, due)
+            self._wake_at = wake
             sleeper = asyncio.ensure_future(self.clock.sleep_until(wake))
             changed = asyncio.ensure_future(self._timers_changed.wait())
             try:
@@ -411,6 +413,9 @@ class PresenceEngine:
     async def _write_loop(self) -> None:
         while True:
             jobs = [await self._queue.get()]
+            # Let callers that are ready (answered by the last batch, or
+            # whose requests just arrived) queue theirs: one commit for all.
+            await asyncio.sleep(0)
             while len(jobs) < self._max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
@@ -544,7 +549,9 @@ class PresenceEngine:
         await store.save_requests(session, batch.requests)
         if batch.events:
             await store.save_revisions(session, batch.revision)
-        if any(due is not None for _, due in rows):
+        # Wake the scheduler only for a timer earlier than it plans to wake.
+        dues = [due for _, due in rows if due is not None]
+        if dues and (self._wake_at is None or min(dues) < self._wake_at):
             self._timers_changed.set()
 
     async def _publish(self, batch: _Batch) -> None:

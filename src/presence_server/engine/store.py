@@ -46,25 +46,30 @@ _ACTIVITIES = cast(Table, ActivityRow.__table__)
 _SHIFTS = cast(Table, ShiftRow.__table__)
 _EVENTS = cast(Table, EventRow.__table__)
 _REQUESTS = cast(Table, IdempotencyRow.__table__)
+_STATUS_TYPES = cast(Table, StatusTypeRow.__table__)
+_AGENTS = cast(Table, AgentRow.__table__)
 
 
 async def load_types(session: AsyncSession) -> dict[str, StatusType]:
     """Every status type, for history; deleted ones count as archived."""
-    rows = (await session.scalars(select(StatusTypeRow))).all()
-    return {
-        row.id: dataclasses.replace(status_types.to_domain(row), archived=True)
-        if row.deleted_at is not None
-        else status_types.to_domain(row)
-        for row in rows
-    }
+    # Core rows (not ORM objects): read once per batch, they must be cheap.
+    rows = (await session.execute(select(_STATUS_TYPES))).all()
+    found = {}
+    for row in rows:
+        status_type = status_types.to_domain(cast(StatusTypeRow, row))
+        if row.deleted_at is not None:
+            status_type = dataclasses.replace(status_type, archived=True)
+        found[status_type.id] = status_type
+    return found
 
 
 async def load_agents(session: AsyncSession, ids: Iterable[str]) -> dict[str, Agent]:
     """The named agents that exist and are not deleted."""
-    query = select(AgentRow).where(
-        AgentRow.id.in_(list(ids)), AgentRow.deleted_at.is_(None)
+    query = select(_AGENTS).where(
+        _AGENTS.c.id.in_(list(ids)), _AGENTS.c.deleted_at.is_(None)
     )
-    return {row.id: agents.to_domain(row) for row in (await session.scalars(query))}
+    rows = (await session.execute(query)).all()
+    return {row.id: agents.to_domain(cast(AgentRow, row)) for row in rows}
 
 
 async def load_presence(
