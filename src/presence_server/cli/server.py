@@ -7,8 +7,9 @@
     presence-server migrate              # upgrade the schema, print the revision
 
 Every setting comes from a ``PRESENCE_*`` environment variable or the flag of
-the same name (see ``presence_server.settings``); a flag wins. Flags may go
-before or after the subcommand.
+the same name (see ``presence_server.settings``); a flag wins. The flags are
+made from the ``Settings`` model itself, so a new setting has its flag at
+once. Flags may go before or after the subcommand.
 
 Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 when the server
 cannot start (address taken, database unreachable), 2 for a usage error or
@@ -19,15 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-import typer
+import click
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from presence_server.app import StartupError, serve
 from presence_server.observability.logs import configure_logging
-from presence_server.settings import Settings, describe_error
+from presence_server.settings import ENV_PREFIX, Settings, describe_error
 from presence_server.storage.db import Database
 from presence_server.storage.migrate import current_revision, migrate
 
@@ -37,73 +39,26 @@ USAGE_ERROR = 2
 START_FAILED = 1
 INTERRUPTED = 130
 
-app = typer.Typer(
-    name="presence-server",
-    help="The presence server: agent status over gRPC.",
-    add_completion=False,
-    # Expected failures are one line; anything else is a bug and gets a
-    # plain traceback.
-    pretty_exceptions_enable=False,
-)
-
-_PANEL = "Settings (flag or PRESENCE_* variable)"
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _setting(name: str, text: str, default: str) -> Any:
-    # Rich would read "[...]" as markup; the backslash keeps it literal.
-    variable = "PRESENCE_" + name.upper()
-    return typer.Option(
-        help=f"{text} \\[env: {variable}; default: {default}]",
-        rich_help_panel=_PANEL,
-        show_default=False,
-    )
+def settings_options(command: _F) -> _F:
+    """Add one ``--flag`` per ``Settings`` field to a click command."""
+    for name, field in reversed(Settings.model_fields.items()):
+        variable = ENV_PREFIX + name.upper()
+        default = "" if field.default is None else str(field.default)
+        text = f"{field.description or ''} [env: {variable}; default: {default!r}]"
+        command = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            default=None,
+            metavar="VALUE",
+            help=text,
+        )(command)
+    return command
 
 
-ListenAddress = Annotated[
-    str | None,
-    _setting(
-        "listen_address",
-        "gRPC HOST:PORT; port 0 picks a free one.",
-        "127.0.0.1:50051",
-    ),
-]
-DataDir = Annotated[
-    str | None,
-    _setting("data_dir", "Data directory, created if missing.", "./data"),
-]
-DatabaseUrl = Annotated[
-    str | None,
-    _setting(
-        "database_url",
-        "sqlite:///path or postgresql://user@host/db.",
-        "presence.db in the data directory",
-    ),
-]
-LogLevel = Annotated[
-    str | None,
-    _setting("log_level", "DEBUG, INFO, WARNING or ERROR.", "INFO"),
-]
-LogFormat = Annotated[
-    str | None,
-    _setting("log_format", "text, or json for one object per line.", "text"),
-]
-MetricsAddress = Annotated[
-    str | None,
-    _setting(
-        "metrics_address",
-        "Prometheus endpoint HOST:PORT; empty disables it.",
-        "127.0.0.1:9464",
-    ),
-]
-GraceSeconds = Annotated[
-    str | None,
-    _setting(
-        "grace_seconds", "Seconds in-flight calls get to finish at shutdown.", "5"
-    ),
-]
-
-
-def _remember(ctx: typer.Context, given: dict[str, Any]) -> dict[str, Any]:
+def _remember(ctx: click.Context, given: dict[str, Any]) -> dict[str, Any]:
     """Flags given so far (group, then subcommand): later ones win."""
     flags: dict[str, Any] = dict(ctx.obj or {})
     flags.update({name: value for name, value in given.items() if value is not None})
@@ -115,61 +70,46 @@ def _settings(flags: dict[str, Any]) -> Settings:
     try:
         return Settings(**flags)
     except ValidationError as error:
-        typer.echo(f"presence-server: {describe_error(error)}", err=True)
-        raise typer.Exit(USAGE_ERROR) from None
+        click.echo(f"presence-server: {describe_error(error)}", err=True)
+        raise SystemExit(USAGE_ERROR) from None
 
 
-@app.callback(invoke_without_command=True)
-def main_command(
-    ctx: typer.Context,
-    listen_address: ListenAddress = None,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-    log_level: LogLevel = None,
-    log_format: LogFormat = None,
-    metrics_address: MetricsAddress = None,
-    grace_seconds: GraceSeconds = None,
-) -> None:
-    """Run the presence server (the default), or migrate its database."""
-    flags = _remember(ctx, {k: v for k, v in locals().items() if k != "ctx"})
+@click.group(
+    name="presence-server",
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@settings_options
+@click.pass_context
+def main_command(ctx: click.Context, /, **given: Any) -> None:
+    """The presence server: agent status over gRPC.
+
+    Runs the server (the default), or migrates its database.
+    """
+    flags = _remember(ctx, given)
     if ctx.invoked_subcommand is None:
         _serve(flags)
 
 
-@app.command("serve")
-def serve_command(
-    ctx: typer.Context,
-    listen_address: ListenAddress = None,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-    log_level: LogLevel = None,
-    log_format: LogFormat = None,
-    metrics_address: MetricsAddress = None,
-    grace_seconds: GraceSeconds = None,
-) -> None:
+@main_command.command("serve")
+@settings_options
+@click.pass_context
+def serve_command(ctx: click.Context, /, **given: Any) -> None:
     """Run the server until SIGTERM or SIGINT."""
-    _serve(_remember(ctx, {k: v for k, v in locals().items() if k != "ctx"}))
+    _serve(_remember(ctx, given))
 
 
-@app.command("migrate")
-def migrate_command(
-    ctx: typer.Context,
-    listen_address: ListenAddress = None,
-    data_dir: DataDir = None,
-    database_url: DatabaseUrl = None,
-    log_level: LogLevel = None,
-    log_format: LogFormat = None,
-    metrics_address: MetricsAddress = None,
-    grace_seconds: GraceSeconds = None,
-) -> None:
+@main_command.command("migrate")
+@settings_options
+@click.pass_context
+def migrate_command(ctx: click.Context, /, **given: Any) -> None:
     """Upgrade the database schema to the latest revision, print it, and exit."""
-    flags = _remember(ctx, {k: v for k, v in locals().items() if k != "ctx"})
-    settings = _settings(flags)
+    settings = _settings(_remember(ctx, given))
     configure_logging(settings.log_level, settings.log_format)
 
     where, revision = _run_or_exit(_migrate(settings), "cannot migrate")
 
-    typer.echo(f"database {where} is at schema revision {revision}")
+    click.echo(f"database {where} is at schema revision {revision}")
 
 
 def _serve(flags: dict[str, Any]) -> None:
@@ -196,12 +136,12 @@ def _run_or_exit(work: Any, failure: str) -> Any:
         # What an operator must fix, in one line; no traceback.
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         logger.error("%s: %s", failure, message)
-        raise typer.Exit(START_FAILED) from None
+        raise SystemExit(START_FAILED) from None
     except KeyboardInterrupt:
         # Ctrl-C before the server installed its own handler (still starting).
-        raise typer.Exit(INTERRUPTED) from None
+        raise SystemExit(INTERRUPTED) from None
 
 
 def main() -> None:
     """Entry point of the ``presence-server`` console script."""
-    app(prog_name="presence-server")
+    main_command(prog_name="presence-server")
