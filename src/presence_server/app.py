@@ -25,15 +25,22 @@ from presence_server.api import (
     add_simulation_services,
     interceptors,
 )
+from presence_server.api.subscribe import ProtoEncoder
 from presence_server.catalog import Catalog
 from presence_server.engine.clock import Clock, ManualClock, SystemClock
 from presence_server.engine.service import PresenceEngine
 from presence_server.engine.tally import StatusTally
 from presence_server.observability.metrics import Metrics, MetricsEndpoint
 from presence_server.reports.service import Reports
-from presence_server.settings import Settings, engine_config, parse_address
+from presence_server.settings import (
+    Settings,
+    engine_config,
+    parse_address,
+    stream_config,
+)
 from presence_server.storage.db import Database
 from presence_server.storage.migrate import migrate
+from presence_server.streaming import Streams
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +102,7 @@ class PresenceServer:
         self.stopping = asyncio.Event()
         self._database: Database | None = None
         self._engine: PresenceEngine | None = None
+        self._streams: Streams | None = None
         self._server: grpc.aio.Server | None = None
         self._metrics_endpoint: MetricsEndpoint | None = None
         self._port: int | None = None
@@ -122,6 +130,13 @@ class PresenceServer:
         """The bound metrics port, ``None`` when metrics are disabled."""
         endpoint = self._metrics_endpoint
         return None if endpoint is None else endpoint.port
+
+    @property
+    def streams(self) -> Streams:
+        """The presence streams (SubscribePresence) of the started server."""
+        if self._streams is None:
+            raise RuntimeError("the server is not started")
+        return self._streams
 
     @property
     def database(self) -> Database:
@@ -161,6 +176,17 @@ class PresenceServer:
         tally.reset(await self._engine.query())
         self._engine.add_listener(tally.on_events)
         self.metrics.set_agents_per_status(tally.snapshot)
+        # Presence streams read the event log; commits here wake them at once.
+        self._streams = Streams(
+            self._database,
+            self.clock,
+            ProtoEncoder(),
+            stream_config(settings),
+            stopping=self.stopping,
+        )
+        await self._streams.start()
+        self._engine.add_listener(self._streams.on_events)
+        catalog.add_listener(self._streams.wake)
 
         server = grpc.aio.server(
             interceptors=interceptors(self.metrics),
@@ -168,7 +194,7 @@ class PresenceServer:
         )
         self._server = server
         self._service_names = add_services(server, catalog)
-        add_presence_service(server, self._engine, self.stopping)
+        add_presence_service(server, self._engine, self.stopping, self._streams)
         add_report_service(server, Reports(self._database, self.clock))
         if settings.clock == "simulated":
             self._service_names += self._add_simulation(server)
@@ -268,12 +294,15 @@ class PresenceServer:
         endpoint, self._metrics_endpoint = self._metrics_endpoint, None
         database, self._database = self._database, None
         engine, self._engine = self._engine, None
+        streams, self._streams = self._streams, None
 
         if server is not None:
             await self.health.enter_graceful_shutdown()
             await server.stop(grace)
         if endpoint is not None:
             endpoint.stop()
+        if streams is not None:
+            await streams.stop()
         if engine is not None:
             await engine.stop()
         if database is not None:

@@ -20,6 +20,11 @@ stops the process before anything starts.
 | PRESENCE_WRAP_UP_CALL_SECONDS (and _CHAT_, _TASK_, _INTERACTION_) | ``0`` |
 | PRESENCE_CLOCK            | ``system``; ``simulated`` for replays (below) |
 | PRESENCE_CLOCK_START      | its first instant, ISO 8601 with an offset |
+| PRESENCE_STREAM_HEARTBEAT_SECONDS | ``15``: heartbeat on a quiet presence stream |
+| PRESENCE_STREAM_MAX_PENDING | ``10000``: events waiting for a slow subscriber |
+| PRESENCE_EVENT_RETENTION  | ``100000``: newest revisions kept for resume |
+| PRESENCE_FEED_POLL_MS     | ``500``: reads of other instances' events |
+| PRESENCE_FANOUT_MESSAGES_PER_SECOND | ``10000``: fan-out budget under load |
 
 A simulated clock stands still until an administrator moves it with the
 ``SimulatedClockService`` RPCs, which only such a server offers. It is for
@@ -43,6 +48,7 @@ from sqlalchemy.exc import ArgumentError
 from presence_server.domain.presence import ActivityKind
 from presence_server.engine.rules import EngineConfig
 from presence_server.storage.db import normalize_url
+from presence_server.streaming.service import StreamConfig
 
 ENV_PREFIX = "PRESENCE_"
 DATABASE_FILE = "presence.db"
@@ -136,6 +142,30 @@ class Settings(BaseSettings):
     wrap_up_task_seconds: int = Field(0, ge=0, le=3600, description="after tasks")
     wrap_up_interaction_seconds: int = Field(
         0, ge=0, le=3600, description="after generic interactions"
+    )
+
+    # --- presence streams (SubscribePresence) -------------------------------
+    stream_heartbeat_seconds: float = Field(
+        15.0, gt=0, le=3600, description="a quiet presence stream gets a heartbeat"
+    )
+    stream_max_pending: int = Field(
+        10_000,
+        ge=10,
+        le=1_000_000,
+        description="events that may wait for a subscriber before its stream ends",
+    )
+    event_retention: int = Field(
+        100_000,
+        ge=0,
+        description="newest event revisions kept so that streams can resume",
+    )
+    feed_poll_ms: int = Field(
+        500, ge=10, le=60_000, description="reads of events of other instances"
+    )
+    fanout_messages_per_second: int = Field(
+        10_000,
+        ge=100,
+        description="stream messages per second fan-out aims at under load",
     )
 
     # --- the simulated clock (replays, training) --------------------------
@@ -250,4 +280,15 @@ def engine_config(settings: Settings) -> EngineConfig:
         activity_ceiling=timedelta(minutes=settings.activity_ceiling_minutes),
         max_shift=timedelta(hours=settings.max_shift_hours),
         wrap_up={kind: timedelta(seconds=s) for kind, s in wrap_up.items() if s},
+    )
+
+
+def stream_config(settings: Settings) -> StreamConfig:
+    """How presence streams behave."""
+    return StreamConfig(
+        heartbeat=timedelta(seconds=settings.stream_heartbeat_seconds),
+        max_pending=settings.stream_max_pending,
+        poll_interval=settings.feed_poll_ms / 1000,
+        retention=settings.event_retention,
+        messages_per_second=settings.fanout_messages_per_second,
     )

@@ -1,8 +1,9 @@
 """ReportService on a real server, on SQLite and PostgreSQL.
 
-History is made by a real ``PresenceEngine`` on the server's own database,
-with the test's ``ManualClock``; reports are read over gRPC. One morning of
-agent ``ann`` (UTC, the test clock starts at 09:30):
+History is made through the server's PresenceService, time moved by the
+server's engine on the test's ``ManualClock`` (timers fire on the way);
+reports are read over gRPC. One morning of agent ``ann`` (UTC, the test
+clock starts at 09:30):
 
 ====== =========================================================
 10:00  Available (a new shift)
@@ -14,7 +15,6 @@ agent ``ann`` (UTC, the test clock starts at 09:30):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -30,10 +30,6 @@ from presence_server._proto.presence.v1 import (
     reports_pb2,
     reports_pb2_grpc,
 )
-from presence_server.domain.presence import ActivityKind, Actor, Source
-from presence_server.engine import commands as c
-from presence_server.engine.clock import ManualClock
-from presence_server.engine.service import PresenceEngine
 from tests.conftest import START
 from tests.helpers.server import RunningServer
 
@@ -52,21 +48,50 @@ def at(hour: int, minute: int = 0) -> datetime:
     return DAY_START.replace(hour=hour, minute=minute)
 
 
+class Desk:
+    """Drives agents through the server's PresenceService and moves time."""
+
+    def __init__(self, server: RunningServer) -> None:
+        self.presence = server.presence
+        self.clock = server.clock
+        engine = server.server._engine
+        assert engine is not None
+        self.engine = engine
+
+    async def at(self, instant: datetime) -> None:
+        await self.engine.advance_to(instant, self.clock.set)
+
+    async def status(self, agent: str, status_id: str) -> None:
+        await self.presence.SetStatus(
+            presence_pb2.SetStatusRequest(agent_id=agent, status_type_id=status_id)
+        )
+
+    async def call(self, agent: str, call_id: str) -> None:
+        await self.presence.StartActivity(
+            presence_pb2.StartActivityRequest(
+                agent_id=agent, kind=common_pb2.ACTIVITY_KIND_CALL, external_id=call_id
+            )
+        )
+
+    async def hang_up(self, agent: str, call_id: str) -> None:
+        await self.presence.EndActivity(
+            presence_pb2.EndActivityRequest(agent_id=agent, external_id=call_id)
+        )
+
+    async def end_shift(self, agent: str) -> None:
+        await self.presence.EndShift(presence_pb2.EndShiftRequest(agent_id=agent))
+
+
 @pytest.fixture
-async def engine(
-    server: RunningServer, clock: ManualClock
-) -> AsyncIterator[PresenceEngine]:
-    """The engine writing history into the server's database."""
+async def desk(server: RunningServer) -> Desk:
+    """Agents ann and bob (team t1) on the server."""
     for name in ("ann", "bob"):
         await server.agents.CreateAgent(
             agents_pb2.CreateAgentRequest(
                 agent=agents_pb2.Agent(id=name, display_name=name.title(), team="t1")
             )
         )
-    engine = PresenceEngine(server.server.database, clock)
-    await engine.start()
-    yield engine
-    await engine.stop()
+    return Desk(server)
 
 
 @pytest.fixture
@@ -74,25 +99,18 @@ def reports(server: RunningServer) -> reports_pb2_grpc.ReportServiceStub:
     return reports_pb2_grpc.ReportServiceStub(server.channel)
 
 
-async def move(clock: ManualClock, engine: PresenceEngine, instant: datetime) -> None:
-    await engine.advance_to(instant, clock.set)
-
-
-async def ann_morning(engine: PresenceEngine, clock: ManualClock) -> None:
-    ann = Actor(Source.AGENT, "ann")
-    phone = Actor(Source.ACTIVITY, "ann")
-
-    await move(clock, engine, at(10))
-    await engine.execute("ann", c.SetStatus("available", ann))
-    await move(clock, engine, at(10, 10))
-    await engine.execute("ann", c.StartActivity(ActivityKind.CALL, "c1", phone))
-    await move(clock, engine, at(10, 20))
-    await engine.execute("ann", c.EndActivity("c1", phone))
-    await move(clock, engine, at(10, 30))
-    await engine.execute("ann", c.SetStatus("break", ann))
-    await move(clock, engine, at(11))
-    await engine.execute("ann", c.SetStatus("available", ann))
-    await move(clock, engine, at(11, 30))
+async def ann_morning(desk: Desk) -> None:
+    await desk.at(at(10))
+    await desk.status("ann", "available")
+    await desk.at(at(10, 10))
+    await desk.call("ann", "c1")
+    await desk.at(at(10, 20))
+    await desk.hang_up("ann", "c1")
+    await desk.at(at(10, 30))
+    await desk.status("ann", "break")
+    await desk.at(at(11))
+    await desk.status("ann", "available")
+    await desk.at(at(11, 30))
 
 
 def statuses(row: reports_pb2.ReportRow) -> dict[str, tuple[float, int, int, float]]:
@@ -114,11 +132,10 @@ def violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
 
 
 async def test_a_day_report_counts_every_status_and_the_open_period_up_to_now(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    await ann_morning(engine, clock)
+    await ann_morning(desk)
 
     report = await reports.GetAgentReport(
         reports_pb2.GetAgentReportRequest(
@@ -153,11 +170,10 @@ async def test_a_day_report_counts_every_status_and_the_open_period_up_to_now(
 
 
 async def test_a_report_covering_now_grows_as_time_passes(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    await ann_morning(engine, clock)
+    await ann_morning(desk)
     request = reports_pb2.GetAgentReportRequest(
         agent_id="ann",
         start_time=ts(DAY_START),
@@ -166,7 +182,7 @@ async def test_a_report_covering_now_grows_as_time_passes(
     )
     before = await reports.GetAgentReport(request)
 
-    await clock.advance(timedelta(minutes=10))
+    await desk.at(at(11, 40))
     after = await reports.GetAgentReport(request)
 
     assert after.total.available_seconds - before.total.available_seconds == 10 * MINUTE
@@ -174,11 +190,10 @@ async def test_a_report_covering_now_grows_as_time_passes(
 
 
 async def test_interval_rows_cut_the_break_at_quarter_hours(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    await ann_morning(engine, clock)
+    await ann_morning(desk)
 
     report = await reports.GetAgentReport(
         reports_pb2.GetAgentReportRequest(
@@ -214,16 +229,14 @@ async def test_interval_rows_cut_the_break_at_quarter_hours(
 
 
 async def test_shift_rows_hold_each_shift(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    ann = Actor(Source.AGENT, "ann")
-    await ann_morning(engine, clock)
-    await engine.execute("ann", c.EndShift(ann))
-    await move(clock, engine, at(13))
-    await engine.execute("ann", c.SetStatus("available", ann))
-    await move(clock, engine, at(14))
+    await ann_morning(desk)
+    await desk.end_shift("ann")
+    await desk.at(at(13))
+    await desk.status("ann", "available")
+    await desk.at(at(14))
 
     report = await reports.GetAgentReport(
         reports_pb2.GetAgentReportRequest(
@@ -244,12 +257,11 @@ async def test_shift_rows_hold_each_shift(
 
 
 async def test_a_team_report_adds_up_its_agents(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    await engine.execute("bob", c.SetStatus("lunch", Actor(Source.AGENT, "bob")))
-    await ann_morning(engine, clock)
+    await desk.status("bob", "lunch")
+    await ann_morning(desk)
 
     report = await reports.GetTeamReport(
         reports_pb2.GetTeamReportRequest(
@@ -270,11 +282,10 @@ async def test_a_team_report_adds_up_its_agents(
 
 
 async def test_the_timeline_lists_every_period_then_the_open_one(
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
     reports: reports_pb2_grpc.ReportServiceStub,
 ) -> None:
-    await ann_morning(engine, clock)
+    await ann_morning(desk)
     request = reports_pb2.GetAgentTimelineRequest(
         agent_id="ann", start_time=ts(at(10, 15)), end_time=ts(DAY_END)
     )
@@ -340,7 +351,7 @@ async def test_the_timeline_lists_every_period_then_the_open_one(
 )
 async def test_bad_report_requests_name_each_bad_field(
     reports: reports_pb2_grpc.ReportServiceStub,
-    engine: PresenceEngine,
+    desk: Desk,
     changes: dict[str, object],
     fields: set[str],
 ) -> None:
@@ -364,7 +375,7 @@ async def test_bad_report_requests_name_each_bad_field(
 
 
 async def test_a_team_report_by_shift_is_refused(
-    reports: reports_pb2_grpc.ReportServiceStub, engine: PresenceEngine
+    reports: reports_pb2_grpc.ReportServiceStub, desk: Desk
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await reports.GetTeamReport(
@@ -381,7 +392,7 @@ async def test_a_team_report_by_shift_is_refused(
 
 
 async def test_unknown_agent_and_team_are_not_found(
-    reports: reports_pb2_grpc.ReportServiceStub, engine: PresenceEngine
+    reports: reports_pb2_grpc.ReportServiceStub, desk: Desk
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as agent:
         await reports.GetAgentReport(
@@ -416,10 +427,9 @@ async def test_unknown_agent_and_team_are_not_found(
 
 async def test_a_foreign_page_token_is_refused(
     reports: reports_pb2_grpc.ReportServiceStub,
-    engine: PresenceEngine,
-    clock: ManualClock,
+    desk: Desk,
 ) -> None:
-    await ann_morning(engine, clock)
+    await ann_morning(desk)
     first = await reports.GetAgentTimeline(
         reports_pb2.GetAgentTimelineRequest(
             agent_id="ann", start_time=ts(DAY_START), end_time=ts(DAY_END), page_size=1

@@ -16,7 +16,14 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 from pydantic import ValidationError
 
-from presence_server._proto.presence.v1 import simulation_pb2, simulation_pb2_grpc
+from presence_server._proto.presence.v1 import (
+    agents_pb2,
+    agents_pb2_grpc,
+    presence_pb2,
+    presence_pb2_grpc,
+    simulation_pb2,
+    simulation_pb2_grpc,
+)
 from presence_server.api import SIMULATION_SERVICE_NAMES
 from presence_server.app import PresenceServer
 from presence_server.settings import Settings
@@ -45,7 +52,14 @@ async def simulated(
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     try:
-        yield RunningServer(server, channel, None, None, None)
+        yield RunningServer(
+            server=server,
+            channel=channel,
+            status_types=None,
+            agents=agents_pb2_grpc.AgentServiceStub(channel),
+            presence=presence_pb2_grpc.PresenceServiceStub(channel),
+            health=None,
+        )
     finally:
         await channel.close()
         await server.stop(grace=0)
@@ -131,6 +145,30 @@ async def test_the_clock_never_goes_back(simulated: RunningServer) -> None:
     assert negative.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert nothing.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert simulated.server.clock.now() == BEGIN
+
+
+async def test_timers_due_on_the_way_have_fired_at_their_instant_when_advance_answers(
+    simulated: RunningServer,
+) -> None:
+    await simulated.agents.CreateAgent(
+        agents_pb2.CreateAgentRequest(
+            agent=agents_pb2.Agent(id="ann", display_name="Ann")
+        )
+    )
+    presence = simulated.presence
+    await presence.SetStatus(
+        presence_pb2.SetStatusRequest(agent_id="ann", status_type_id="break")
+    )
+
+    # Break allows 15 minutes; the clock jumps well past that in one call.
+    await clock_stub(simulated).AdvanceClock(
+        simulation_pb2.AdvanceClockRequest(to=ts(BEGIN + timedelta(hours=1)))
+    )
+    ann = await presence.GetPresence(presence_pb2.GetPresenceRequest(agent_id="ann"))
+
+    assert ann.HasField("overage_since")
+    assert ann.overage_since.ToDatetime(tzinfo=UTC) == BEGIN + timedelta(minutes=15)
+    assert ann.as_of.ToDatetime(tzinfo=UTC) == BEGIN + timedelta(hours=1)
 
 
 @pytest.mark.parametrize(

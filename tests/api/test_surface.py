@@ -118,7 +118,7 @@ async def test_reflection_lists_every_service_with_its_methods(
             "grpc.reflection.v1alpha.ServerReflection",
         ]
     )
-    for service in proto_services():
+    for service in served_services():
         assert service.full_name in methods, f"{service.full_name} not served"
         assert methods[service.full_name] == [m.name for m in service.methods]
 

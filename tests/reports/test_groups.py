@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 def assert_tiles(groups: list[Group], start: datetime, end: datetime) -> None:
     assert groups[0].start == start
     assert groups[-1].end == end
-    for before, after in zip(groups, groups[1:], strict=False):
+    for before, after in itertools.pairwise(groups):
         assert before.end == after.start
         assert before.start < before.end
 

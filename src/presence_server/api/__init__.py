@@ -13,7 +13,6 @@ from presence_server._proto.presence.v1 import (
     agents_pb2,
     agents_pb2_grpc,
     presence_pb2,
-    presence_pb2_grpc,
     reports_pb2,
     reports_pb2_grpc,
     simulation_pb2,
@@ -26,6 +25,7 @@ from presence_server.engine.clock import ManualClock
 from presence_server.engine.service import PresenceEngine
 from presence_server.observability.metrics import Metrics
 from presence_server.reports.service import Reports
+from presence_server.streaming import Streams
 
 from .agents import AgentServicer
 from .errors import ErrorInterceptor
@@ -33,6 +33,7 @@ from .presence import PresenceServicer
 from .reports import ReportServicer
 from .simulation import Advance, SimulatedClockServicer
 from .status_types import StatusTypeServicer
+from .subscribe import ProtoEncoder, register_presence_service
 from .telemetry import TelemetryInterceptor
 
 # Full names of the services this server implements, as in the proto.
@@ -68,11 +69,14 @@ def add_services(server: Any, catalog: Catalog) -> tuple[str, ...]:
 
 
 def add_presence_service(
-    server: Any, engine: PresenceEngine, stopping: asyncio.Event
+    server: Any,
+    engine: PresenceEngine,
+    stopping: asyncio.Event,
+    streams: Streams | None = None,
 ) -> None:
     """Register the PresenceService (one of ``SERVICE_NAMES``)."""
-    presence_pb2_grpc.add_PresenceServiceServicer_to_server(
-        PresenceServicer(engine, stopping=stopping), server
+    register_presence_service(
+        server, PresenceServicer(engine, stopping=stopping, streams=streams)
     )
 
 
@@ -99,6 +103,7 @@ __all__ = [
     "AgentServicer",
     "ErrorInterceptor",
     "PresenceServicer",
+    "ProtoEncoder",
     "ReportServicer",
     "SimulatedClockServicer",
     "StatusTypeServicer",

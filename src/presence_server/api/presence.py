@@ -18,6 +18,7 @@ from presence_server.domain.errors import FieldViolation, InvalidArgument
 from presence_server.domain.presence import Actor, Event, PresenceView, Source
 from presence_server.engine import commands as c
 from presence_server.engine.service import PresenceEngine
+from presence_server.streaming import Streams
 
 from .convert import status_kind_from_proto, timestamp_to_proto
 from .presence_convert import (
@@ -26,6 +27,7 @@ from .presence_convert import (
     requested_actor,
     view_to_proto,
 )
+from .subscribe import SubscribeMixin
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,22 @@ def _bounded(value: str, field: str, limit: int) -> str:
     return value
 
 
-class PresenceServicer(presence_pb2_grpc.PresenceServiceServicer):
-    """Agents' live presence: status, activities, shifts, sessions."""
+# SubscribePresence writes pre-encoded bytes (see api.subscribe), not messages.
+class PresenceServicer(  # type: ignore[misc]
+    SubscribeMixin, presence_pb2_grpc.PresenceServiceServicer
+):
+    """Agents' live presence: status, activities, shifts, sessions, streams."""
 
-    def __init__(self, engine: PresenceEngine, *, stopping: asyncio.Event) -> None:
+    def __init__(
+        self,
+        engine: PresenceEngine,
+        *,
+        stopping: asyncio.Event,
+        streams: Streams | None = None,
+    ) -> None:
         self._engine = engine
         self._stopping = stopping
+        self._streams = streams
 
     async def _change(
         self, agent_id: str, command: c.Command, request_id: str

@@ -13,8 +13,9 @@ from presence_server.domain.presence import (
     Source,
     StatusRef,
 )
+from presence_server.domain.status_types import StatusType
 
-from .convert import timestamp_to_proto
+from .convert import status_type_to_proto, timestamp_to_proto
 
 
 def status_ref_to_proto(ref: StatusRef) -> common_pb2.StatusRef:
@@ -73,7 +74,10 @@ def change_to_proto(v: PresenceView, outcome: Outcome) -> presence_pb2.PresenceC
     )
 
 
-def event_to_proto(event: Event, reason: str = "") -> presence_pb2.PresenceEvent:
+def event_to_proto(
+    event: Event, reason: str = "", status_type: StatusType | None = None
+) -> presence_pb2.PresenceEvent:
+    """An event of the log; ``status_type`` for EVENT_TYPE_STATUS_TYPE_CHANGED."""
     message = presence_pb2.PresenceEvent(
         revision=event.revision,
         type=presence_pb2.EventType.Value(f"EVENT_TYPE_{event.type.value}"),
@@ -87,6 +91,8 @@ def event_to_proto(event: Event, reason: str = "") -> presence_pb2.PresenceEvent
         message.previous.CopyFrom(view_to_proto(event.previous))
     if event.current is not None:
         message.current.CopyFrom(view_to_proto(event.current))
+    if status_type is not None:
+        message.status_type.CopyFrom(status_type_to_proto(status_type))
     return message
 
 

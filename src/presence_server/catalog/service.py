@@ -6,21 +6,31 @@ failed call changes nothing: each write is one transaction, rolled back on
 any error. Returned objects are domain snapshots, never database rows.
 
 The rules themselves live in ``catalog.status_types`` and ``catalog.agents``;
-this class only opens the transactions and reads the clock.
+this class only opens the transactions and reads the clock. Writes that
+change something also append an event to the event log in the same
+transaction (``catalog.events``), and then tell the listeners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from presence_server.catalog import agents, seeding, status_types
 from presence_server.catalog.common import require_id
+from presence_server.catalog.events import EventLog
 from presence_server.domain.agents import Agent
 from presence_server.domain.status_types import StatusKind, StatusType
 from presence_server.engine.clock import Clock
+from presence_server.storage import agents as agent_repo
 from presence_server.storage import status_types as status_type_repo
 from presence_server.storage.db import Database
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,28 @@ class Catalog:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each committed write that appended events.
+
+        It runs on the writer's task and must not block; the event stream
+        uses it to read the new events at once.
+        """
+        self._listeners.append(listener)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[tuple[AsyncSession, EventLog]]:
+        # The revision counter is taken first, before any catalog lock.
+        async with self._db.write() as session:
+            log = await EventLog.begin(session)
+            yield session, log
+        if log.appended:
+            for listener in self._listeners:
+                try:
+                    listener()
+                except Exception:
+                    logger.exception("a catalog listener failed")
 
     async def ensure_seeded(self) -> list[str]:
         """Create the built-in and default status types; return the ids added.
@@ -76,14 +108,13 @@ class Catalog:
         ``status_type_id`` an id is generated from the name; an id that
         exists or ever existed is refused with ``AlreadyExists``.
         """
-        async with self._db.write() as session:
-            return await status_types.create(
-                session,
-                self._clock.now(),
-                draft,
-                status_type_id=status_type_id,
-                given=given,
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            created = await status_types.create(
+                session, now, draft, status_type_id=status_type_id, given=given
             )
+            await log.status_type_changed(now, created)
+        return created
 
     async def get_status_type(self, status_type_id: str) -> StatusType:
         require_id(status_type_id)
@@ -118,10 +149,14 @@ class Catalog:
         An update that changes no value stores nothing and keeps the etag.
         """
         require_id(status_type_id, "status_type.id")
-        async with self._db.write() as session:
-            return await status_types.update(
-                session, self._clock.now(), status_type_id, changes, paths, etag
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            updated = await status_types.update(
+                session, now, status_type_id, changes, paths, etag
             )
+            if log.changed():
+                await log.status_type_changed(now, updated)
+        return updated
 
     async def archive_status_type(self, status_type_id: str, etag: str) -> StatusType:
         """Archive a type: it stays in history but can no longer be entered.
@@ -130,31 +165,44 @@ class Catalog:
         archived.
         """
         require_id(status_type_id)
-        async with self._db.write() as session:
-            return await status_types.archive(
-                session, self._clock.now(), status_type_id, etag
-            )
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            archived = await status_types.archive(session, now, status_type_id, etag)
+            if log.changed():
+                await log.status_type_changed(now, archived)
+        return archived
 
     async def unarchive_status_type(self, status_type_id: str, etag: str) -> StatusType:
         """Make an archived type usable again, if its name is still free."""
         require_id(status_type_id)
-        async with self._db.write() as session:
-            return await status_types.unarchive(
-                session, self._clock.now(), status_type_id, etag
-            )
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            restored = await status_types.unarchive(session, now, status_type_id, etag)
+            if log.changed():
+                await log.status_type_changed(now, restored)
+        return restored
 
     async def delete_status_type(self, status_type_id: str, etag: str) -> None:
         """Delete a type nobody ever used; its id is never given out again."""
         require_id(status_type_id)
-        async with self._db.write() as session:
-            await status_types.delete(session, self._clock.now(), status_type_id, etag)
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            before = await status_type_repo.get_status_type(session, status_type_id)
+            await status_types.delete(session, now, status_type_id, etag)
+            if before is not None:
+                gone = replace(before, archived=True, update_time=now)
+                await log.status_type_changed(now, gone, deleted=True)
 
     # --- agents -----------------------------------------------------------
 
     async def create_agent(self, draft: Agent) -> Agent:
         """Validate and store a new agent; the id of a deleted one may be reused."""
-        async with self._db.write() as session:
-            return await agents.create(session, self._clock.now(), draft)
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            created = await agents.create(session, now, draft)
+            current = await log.agent_view(now, created)
+            await log.agent_changed(now, created.id, None, current)
+        return created
 
     async def get_agent(self, agent_id: str) -> Agent:
         require_id(agent_id)
@@ -190,28 +238,50 @@ class Catalog:
     ) -> Agent:
         """Copy the fields named by ``paths`` from ``changes``; check; store."""
         require_id(agent_id, "agent.id")
-        async with self._db.write() as session:
-            return await agents.update(
-                session, self._clock.now(), agent_id, changes, paths, etag
-            )
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            previous = await self._agent_view(session, log, agent_id)
+            updated = await agents.update(session, now, agent_id, changes, paths, etag)
+            if log.changed():
+                current = await log.agent_view(now, updated)
+                await log.agent_changed(now, agent_id, previous, current)
+        return updated
 
     async def archive_agent(self, agent_id: str, etag: str) -> Agent:
         """Archive an agent: history stays, status can no longer change."""
         require_id(agent_id)
-        async with self._db.write() as session:
-            return await agents.archive(
-                session, self._clock.now(), agent_id, etag, archived=True
-            )
+        return await self._archive_agent(agent_id, etag, archived=True)
 
     async def unarchive_agent(self, agent_id: str, etag: str) -> Agent:
         require_id(agent_id)
-        async with self._db.write() as session:
-            return await agents.archive(
-                session, self._clock.now(), agent_id, etag, archived=False
+        return await self._archive_agent(agent_id, etag, archived=False)
+
+    async def _archive_agent(
+        self, agent_id: str, etag: str, *, archived: bool
+    ) -> Agent:
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            previous = await self._agent_view(session, log, agent_id)
+            result = await agents.archive(
+                session, now, agent_id, etag, archived=archived
             )
+            if log.changed():
+                current = await log.agent_view(now, result)
+                await log.agent_changed(now, agent_id, previous, current)
+        return result
+
+    async def _agent_view(
+        self, session: AsyncSession, log: EventLog, agent_id: str
+    ) -> object:
+        """The agent's live view before a write, for its event."""
+        agent = await agent_repo.get_agent(session, agent_id)
+        return await log.agent_view(self._clock.now(), agent)
 
     async def delete_agent(self, agent_id: str, etag: str) -> None:
         """Delete an agent without presence history; archive it otherwise."""
         require_id(agent_id)
-        async with self._db.write() as session:
-            await agents.delete(session, self._clock.now(), agent_id, etag)
+        now = self._clock.now()
+        async with self._write() as (session, log):
+            previous = await self._agent_view(session, log, agent_id)
+            await agents.delete(session, now, agent_id, etag)
+            await log.agent_changed(now, agent_id, previous, None)

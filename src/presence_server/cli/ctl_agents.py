@@ -11,11 +11,11 @@ import enum
 from typing import Annotated, Any
 
 import typer
-from google.protobuf import field_mask_pb2
+from google.protobuf import empty_pb2
+from presence_client.proto import agents_pb2, common_pb2
 from rich.table import Table
 from rich.text import Text
 
-from presence_server._proto.presence.v1 import agents_pb2, common_pb2
 from presence_server.cli.ctl_output import (
     confirm,
     print_json_list,
@@ -95,13 +95,14 @@ def list_agents(
     page_token = ""
     with Connection(settings) as conn:
         while True:
-            request = agents_pb2.ListAgentsRequest(
-                team=team,
-                include_archived=include_archived,
-                page_size=page_size,
-                page_token=page_token,
+            response = conn.call(
+                conn.client.agents.list_page(
+                    team=team,
+                    include_archived=include_archived,
+                    page_size=page_size,
+                    page_token=page_token,
+                )
             )
-            response = conn.call(conn.agents.ListAgents, request)
             agents.extend(response.agents)
             if not response.next_page_token:
                 break
@@ -123,7 +124,7 @@ def get_agent(
     """Show one agent with every field."""
     settings = settings_of(ctx, json_output)
     with Connection(settings) as conn:
-        agent = conn.call(conn.agents.GetAgent, agents_pb2.GetAgentRequest(id=agent_id))
+        agent = conn.call(conn.client.agents.get(agent_id))
     show(
         settings.json_output,
         agent,
@@ -158,9 +159,7 @@ def create_agent(
     _apply(agent, changes)
 
     with Connection(settings) as conn:
-        created = conn.call(
-            conn.agents.CreateAgent, agents_pb2.CreateAgentRequest(agent=agent)
-        )
+        created = conn.call(conn.client.agents.create(agent))
     show(
         settings.json_output,
         created,
@@ -208,11 +207,8 @@ def update_agent(
 
     agent = agents_pb2.Agent(id=agent_id, etag=etag)
     _apply(agent, changes)
-    request = agents_pb2.UpdateAgentRequest(
-        agent=agent, update_mask=field_mask_pb2.FieldMask(paths=list(changes))
-    )
     with Connection(settings) as conn:
-        updated = conn.call(conn.agents.UpdateAgent, request)
+        updated = conn.call(conn.client.agents.update(agent, changes))
     show(
         settings.json_output,
         updated,
@@ -231,9 +227,8 @@ def archive_agent(
 ) -> None:
     """Archive an agent: history kept, status can no longer change."""
     settings = settings_of(ctx, json_output)
-    request = agents_pb2.ArchiveAgentRequest(id=agent_id, etag=etag)
     with Connection(settings) as conn:
-        archived = conn.call(conn.agents.ArchiveAgent, request)
+        archived = conn.call(conn.client.agents.archive(agent_id, etag=etag))
     confirm(settings.json_output, archived, f"archived agent {archived.id!r}")
 
 
@@ -246,9 +241,8 @@ def unarchive_agent(
 ) -> None:
     """Bring an archived agent back."""
     settings = settings_of(ctx, json_output)
-    request = agents_pb2.UnarchiveAgentRequest(id=agent_id, etag=etag)
     with Connection(settings) as conn:
-        restored = conn.call(conn.agents.UnarchiveAgent, request)
+        restored = conn.call(conn.client.agents.unarchive(agent_id, etag=etag))
     confirm(settings.json_output, restored, f"unarchived agent {restored.id!r}")
 
 
@@ -261,10 +255,9 @@ def delete_agent(
 ) -> None:
     """Delete an agent with no presence history (archive it otherwise)."""
     settings = settings_of(ctx, json_output)
-    request = agents_pb2.DeleteAgentRequest(id=agent_id, etag=etag)
     with Connection(settings) as conn:
-        empty = conn.call(conn.agents.DeleteAgent, request)
-    confirm(settings.json_output, empty, f"deleted agent {agent_id!r}")
+        conn.call(conn.client.agents.delete(agent_id, etag=etag))
+    confirm(settings.json_output, empty_pb2.Empty(), f"deleted agent {agent_id!r}")
 
 
 def _changes(

@@ -28,14 +28,9 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from google.protobuf import timestamp_pb2
+from presence_client.proto import common_pb2, presence_pb2, reports_pb2
 from rich.table import Table
 
-from presence_server._proto.presence.v1 import (
-    common_pb2,
-    presence_pb2,
-    reports_pb2,
-)
 from presence_server.cli.ctl_output import print_json, print_table
 from presence_server.cli.ctl_rpc import Connection, JsonOpt, settings_of
 
@@ -119,17 +114,17 @@ def agent_report(
     settings = settings_of(ctx, json_output)
     tz = _zone(zone)
     low, high = _range(start, end, tz)
-    request = reports_pb2.GetAgentReportRequest(
-        agent_id=agent_id,
-        start_time=_timestamp(low),
-        end_time=_timestamp(high),
-        time_zone=tz.key,
-        grouping=_GROUPING[by],
-        interval_minutes=interval if by is By.INTERVAL else 0,
-    )
     with Connection(settings) as conn:
-        stub = conn.reports
-        report = conn.call(stub.GetAgentReport, request)
+        report = conn.call(
+            conn.client.reports.agent(
+                agent_id,
+                low,
+                high,
+                time_zone=tz.key,
+                grouping=_GROUPING[by],
+                interval_minutes=interval if by is By.INTERVAL else 0,
+            )
+        )
 
     title = f"agent {report.agent_id} ({report.display_name}), {tz.key}"
     _emit_report(
@@ -158,17 +153,17 @@ def team_report(
         )
     tz = _zone(zone)
     low, high = _range(start, end, tz)
-    request = reports_pb2.GetTeamReportRequest(
-        team=team,
-        start_time=_timestamp(low),
-        end_time=_timestamp(high),
-        time_zone=tz.key,
-        grouping=_GROUPING[by],
-        interval_minutes=interval if by is By.INTERVAL else 0,
-    )
     with Connection(settings) as conn:
-        stub = conn.reports
-        report = conn.call(stub.GetTeamReport, request)
+        report = conn.call(
+            conn.client.reports.team(
+                team,
+                low,
+                high,
+                time_zone=tz.key,
+                grouping=_GROUPING[by],
+                interval_minutes=interval if by is By.INTERVAL else 0,
+            )
+        )
 
     title = f"team {report.team} ({len(report.agent_ids)} agents), {tz.key}"
     _emit_report(
@@ -196,17 +191,11 @@ def timeline(
     periods: list[Any] = []
     page_token = ""
     with Connection(settings) as conn:
-        stub = conn.reports
         while True:
             page = conn.call(
-                stub.GetAgentTimeline,
-                reports_pb2.GetAgentTimelineRequest(
-                    agent_id=agent_id,
-                    start_time=_timestamp(low),
-                    end_time=_timestamp(high),
-                    page_size=5000,
-                    page_token=page_token,
-                ),
+                conn.client.reports.timeline_page(
+                    agent_id, low, high, page_size=5000, page_token=page_token
+                )
             )
             periods.extend(page.periods)
             if not page.next_page_token:
@@ -269,12 +258,6 @@ def _format(json_output: bool, output: Format, csv_file: Path | None) -> Format:
     if csv_file is not None:
         return Format.CSV
     return output
-
-
-def _timestamp(instant: datetime) -> timestamp_pb2.Timestamp:
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(instant)
-    return message
 
 
 # --- reports ----------------------------------------------------------------------

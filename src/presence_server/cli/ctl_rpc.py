@@ -1,29 +1,25 @@
-"""How ``presencectl`` talks to a server: one channel per command, errors in words.
+"""How ``presencectl`` talks to a server: the Python client, errors in words.
 
-The CLI speaks only gRPC through the generated stubs, like any other client;
-it never imports the server's own modules. A failed call is reported here as
-one ``error:`` line on stderr followed by the ``google.rpc`` details the server
-attached, and the command exits with code 1.
+The CLI is a client like any other: it calls the server through the
+``presence_client`` package and never imports the server's own modules. A
+failed call is reported here as one ``error:`` line on stderr followed by
+the ``google.rpc`` details the server attached, and the command exits with
+code 1.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import grpc
 import typer
 from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
-from presence_server._proto.presence.v1 import (
-    agents_pb2_grpc,
-    reports_pb2_grpc,
-    status_types_pb2_grpc,
-)
+from presence_client import PresenceClient, PresenceError, RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +27,8 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 DEFAULT_TIMEOUT = 10.0
 
 EXIT_FAILURE = 1
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +53,32 @@ def settings_of(ctx: typer.Context, json_output: bool = False) -> CtlSettings:
 
 
 class Connection:
-    """A channel to one server for the span of one command.
+    """A :class:`PresenceClient` for the span of one command.
 
-    Use as a context manager; :meth:`call` makes a unary call with the
-    command's deadline and turns any failure into an error report and
-    ``typer.Exit(1)``, so commands only handle the happy path.
+    Use as a context manager; :meth:`call` runs one client call to its end
+    and turns any failure into an error report and ``typer.Exit(1)``, so
+    commands only handle the happy path::
+
+        with Connection(settings) as conn:
+            agent = conn.call(conn.client.agents.get(agent_id))
+
+    Commands are synchronous: the calls run one after the other on an event
+    loop the connection owns. Nothing is retried: a person at a terminal
+    wants the failure at once, and can run the command again.
     """
 
     def __init__(self, settings: CtlSettings) -> None:
         self._settings = settings
-        self._channel: grpc.Channel | None = None
+        self._runner: asyncio.Runner | None = None
+        self._client: PresenceClient | None = None
 
     def __enter__(self) -> Connection:
-        # Known limitation: plaintext and no credentials, like the server,
-        # which does not offer TLS or authentication yet.
-        self._channel = grpc.insecure_channel(self._settings.server)
+        self._runner = asyncio.Runner()
+        self._client = PresenceClient(
+            self._settings.server,
+            timeout=self._settings.timeout,
+            retry=RetryPolicy.never(),
+        )
         return self
 
     def __exit__(
@@ -78,41 +87,37 @@ class Connection:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-
-    @property
-    def status_types(self) -> Any:
-        """A ``StatusTypeService`` stub on this channel."""
-        return status_types_pb2_grpc.StatusTypeServiceStub(self._require_channel())
-
-    @property
-    def agents(self) -> Any:
-        """An ``AgentService`` stub on this channel."""
-        return agents_pb2_grpc.AgentServiceStub(self._require_channel())
-
-    @property
-    def reports(self) -> Any:
-        """A ``ReportService`` stub on this channel."""
-        return reports_pb2_grpc.ReportServiceStub(self._require_channel())
-
-    def call(self, method: Callable[..., Any], request: Any) -> Any:
-        """Call ``method(request)``; on failure report it and exit with code 1."""
+        runner, self._runner = self._runner, None
+        client, self._client = self._client, None
+        if runner is None:
+            return
         try:
-            return method(request, timeout=self._settings.timeout)
-        except grpc.RpcError as error:
-            for line in describe_rpc_error(error, self._settings):
+            if client is not None:
+                runner.run(client.close())
+        finally:
+            runner.close()
+
+    @property
+    def client(self) -> PresenceClient:
+        """The client; its calls are run with :meth:`call`."""
+        if self._client is None:
+            raise RuntimeError("Connection used outside its 'with' block")
+        return self._client
+
+    def call(self, call: Coroutine[Any, Any, _T]) -> _T:
+        """Run one client call; on failure report it and exit with code 1."""
+        if self._runner is None:
+            call.close()
+            raise RuntimeError("Connection used outside its 'with' block")
+        try:
+            return self._runner.run(call)
+        except PresenceError as error:
+            for line in describe_error(error, self._settings):
                 typer.echo(line, err=True)
             raise typer.Exit(EXIT_FAILURE) from None
 
-    def _require_channel(self) -> grpc.Channel:
-        if self._channel is None:
-            raise RuntimeError("Connection used outside its 'with' block")
-        return self._channel
 
-
-def describe_rpc_error(error: grpc.RpcError, settings: CtlSettings) -> list[str]:
+def describe_error(error: PresenceError, settings: CtlSettings) -> list[str]:
     """The lines that tell a person what went wrong with a call.
 
     The first line is ``error: CODE: message``; the details the server put in
@@ -120,31 +125,28 @@ def describe_rpc_error(error: grpc.RpcError, settings: CtlSettings) -> list[str]
     transport failure (nothing answered) gets its own wording, since the code
     alone (UNAVAILABLE, DEADLINE_EXCEEDED) would not say what to do.
     """
-    code: grpc.StatusCode = error.code()
-    message: str = error.details() or ""
-    status = _rich_status(error)
+    code = error.code
+    message = error.message
 
     # A server that answers always attaches details to its own errors; a bare
     # UNAVAILABLE comes from the client's transport.
-    if code is grpc.StatusCode.UNAVAILABLE and status is None:
+    if code is grpc.StatusCode.UNAVAILABLE and error.status is None:
         logger.debug("transport failure to %s: %s", settings.server, message)
         return [
             f"error: cannot reach presence-server at {settings.server} "
             "(is it running?)",
             f"  transport: {message}",
         ]
-    if code is grpc.StatusCode.DEADLINE_EXCEEDED and status is None:
+    if code is grpc.StatusCode.DEADLINE_EXCEEDED and error.status is None:
         return [
             f"error: presence-server at {settings.server} did not answer within "
             f"{settings.timeout:g}s (raise --timeout, or check the server)"
         ]
 
     lines = [f"error: {code.name}: {message}"]
-    if status is not None:
-        # What to fix first (fields, preconditions, quotas), then ids.
-        details = sorted(status.details, key=_detail_rank)
-        for detail in details:
-            lines.extend(_describe_detail(detail))
+    # What to fix first (fields, preconditions, quotas), then ids.
+    for detail in sorted(error.details, key=_detail_rank):
+        lines.extend(_describe_detail(detail))
     return lines
 
 
@@ -157,16 +159,6 @@ _ACTIONABLE = (
 
 def _detail_rank(detail: Any) -> int:
     return 0 if any(detail.Is(d) for d in _ACTIONABLE) else 1
-
-
-def _rich_status(error: grpc.RpcError) -> Any:
-    """The ``google.rpc.Status`` the server attached, or None."""
-    try:
-        return rpc_status.from_call(error)
-    except (ValueError, AttributeError):
-        # Trailers that disagree with the status line, or an error object
-        # that is not a call: fall back to the code and message alone.
-        return None
 
 
 def _describe_detail(detail: Any) -> list[str]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from google.protobuf import field_mask_pb2
+from google.protobuf import empty_pb2
+from presence_client.proto import common_pb2, status_types_pb2
 
-from presence_server._proto.presence.v1 import common_pb2, status_types_pb2
 from presence_server.cli.ctl_output import confirm, print_json_list, print_table, show
 from presence_server.cli.ctl_rpc import Connection, JsonOpt, settings_of
 from presence_server.cli.ctl_status_types_fields import (
@@ -143,22 +143,23 @@ def list_status_types(
 ) -> None:
     """List status types in menu order."""
     settings = settings_of(ctx, json_output)
-    request = status_types_pb2.ListStatusTypesRequest(
-        include_archived=include_archived,
-        kind=(
-            kind_to_proto(kind)
-            if kind is not None
-            else common_pb2.STATUS_KIND_UNSPECIFIED
-        ),
-        selectable_only=selectable_only,
-    )
     with Connection(settings) as conn:
-        response = conn.call(conn.status_types.ListStatusTypes, request)
+        status_types = conn.call(
+            conn.client.status_types.list(
+                include_archived=include_archived,
+                kind=(
+                    kind_to_proto(kind)
+                    if kind is not None
+                    else common_pb2.STATUS_KIND_UNSPECIFIED
+                ),
+                selectable_only=selectable_only,
+            )
+        )
 
     if settings.json_output:
-        print_json_list(response.status_types)
+        print_json_list(status_types)
     else:
-        print_table(status_type_table(response.status_types))
+        print_table(status_type_table(status_types))
 
 
 @app.command("get")
@@ -167,9 +168,8 @@ def get_status_type(
 ) -> None:
     """Show one status type with every field."""
     settings = settings_of(ctx, json_output)
-    request = status_types_pb2.GetStatusTypeRequest(id=status_type_id)
     with Connection(settings) as conn:
-        status_type = conn.call(conn.status_types.GetStatusType, request)
+        status_type = conn.call(conn.client.status_types.get(status_type_id))
     show(
         settings.json_output,
         status_type,
@@ -221,12 +221,11 @@ def create_status_type(
     )
     status_type = status_types_pb2.StatusType()
     apply_changes(status_type, changes)
-    request = status_types_pb2.CreateStatusTypeRequest(
-        status_type=status_type, status_type_id=status_type_id
-    )
 
     with Connection(settings) as conn:
-        created = conn.call(conn.status_types.CreateStatusType, request)
+        created = conn.call(
+            conn.client.status_types.create(status_type, status_type_id=status_type_id)
+        )
     show(
         settings.json_output,
         created,
@@ -297,12 +296,8 @@ def update_status_type(
 
     status_type = status_types_pb2.StatusType(id=status_type_id, etag=etag)
     apply_changes(status_type, changes)
-    request = status_types_pb2.UpdateStatusTypeRequest(
-        status_type=status_type,
-        update_mask=field_mask_pb2.FieldMask(paths=list(changes)),
-    )
     with Connection(settings) as conn:
-        updated = conn.call(conn.status_types.UpdateStatusType, request)
+        updated = conn.call(conn.client.status_types.update(status_type, changes))
     show(
         settings.json_output,
         updated,
@@ -321,9 +316,10 @@ def archive_status_type(
 ) -> None:
     """Archive a status type: kept in history, no longer enterable."""
     settings = settings_of(ctx, json_output)
-    request = status_types_pb2.ArchiveStatusTypeRequest(id=status_type_id, etag=etag)
     with Connection(settings) as conn:
-        archived = conn.call(conn.status_types.ArchiveStatusType, request)
+        archived = conn.call(
+            conn.client.status_types.archive(status_type_id, etag=etag)
+        )
     confirm(settings.json_output, archived, f"archived status type {archived.id!r}")
 
 
@@ -336,9 +332,10 @@ def unarchive_status_type(
 ) -> None:
     """Bring an archived status type back into use."""
     settings = settings_of(ctx, json_output)
-    request = status_types_pb2.UnarchiveStatusTypeRequest(id=status_type_id, etag=etag)
     with Connection(settings) as conn:
-        restored = conn.call(conn.status_types.UnarchiveStatusType, request)
+        restored = conn.call(
+            conn.client.status_types.unarchive(status_type_id, etag=etag)
+        )
     confirm(settings.json_output, restored, f"unarchived status type {restored.id!r}")
 
 
@@ -351,7 +348,10 @@ def delete_status_type(
 ) -> None:
     """Delete a status type that was never used (archive it otherwise)."""
     settings = settings_of(ctx, json_output)
-    request = status_types_pb2.DeleteStatusTypeRequest(id=status_type_id, etag=etag)
     with Connection(settings) as conn:
-        empty = conn.call(conn.status_types.DeleteStatusType, request)
-    confirm(settings.json_output, empty, f"deleted status type {status_type_id!r}")
+        conn.call(conn.client.status_types.delete(status_type_id, etag=etag))
+    confirm(
+        settings.json_output,
+        empty_pb2.Empty(),
+        f"deleted status type {status_type_id!r}",
+    )

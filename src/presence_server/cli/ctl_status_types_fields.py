@@ -11,8 +11,7 @@ import enum
 from typing import Any
 
 import typer
-
-from presence_server._proto.presence.v1 import common_pb2, status_types_pb2
+from presence_client.proto import common_pb2, status_types_pb2
 
 
 class Kind(enum.StrEnum):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from presence_client.proto import common_pb2
 from rich.color import Color, ColorParseError
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from presence_server._proto.presence.v1 import common_pb2
 from presence_server.cli.ctl_output import timestamp, yes_no
 
 

@@ -169,6 +169,9 @@ class _Step:
                 spent = s.use_spent
                 length = (at - start).total_seconds()
                 overage = max(0.0, spent + length - allowed) - max(0.0, spent - allowed)
+        # A period belongs to the shift it began in: the Offline stretch
+        # before a shift starts is outside it, though it closes inside.
+        in_shift = s.shift_start is not None and start >= s.shift_start
         self.result.periods.append(
             Period(
                 agent_id=s.agent_id,
@@ -176,7 +179,7 @@ class _Step:
                 start=start,
                 end=at,
                 actor=s.period_actor,
-                shift_id=s.shift_id,
+                shift_id=s.shift_id if in_shift else "",
                 new_use=s.period_new_use,
                 overage_seconds=overage,
             )

@@ -19,12 +19,14 @@ import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection
 
 from presence_server.domain.agents import Agent
 from presence_server.domain.errors import (
@@ -60,6 +62,27 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[Sequence[Event]], Awaitable[None] | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Transitions:
+    """What one batch is about to commit, as shown to transition observers.
+
+    ``after`` holds the new state of every agent the batch changes, ``before``
+    the stored state of the batch's agents when it began (none for an
+    agent's first change).
+    """
+
+    now: datetime
+    types: Mapping[str, StatusType]
+    agents: Mapping[str, Agent]
+    before: Mapping[str, Presence]
+    after: Mapping[str, Presence]
+
+
+# Runs inside the batch's write transaction, after its rows are written: what
+# it writes commits or rolls back with the transitions. Raising fails the batch.
+TransitionObserver = Callable[[Connection, Transitions], None]
+
+
 @dataclass(slots=True)
 class _Job:
     agent_id: str
@@ -85,6 +108,8 @@ class _Batch:
     shifts: list[Any] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     answers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # A timer earlier than the scheduler's next wake-up was written.
+    wake: bool = False
 
 
 class PresenceEngine:
@@ -95,6 +120,8 @@ class PresenceEngine:
         clock: the source of time for every transition and timer.
         config: the rules' settings.
         max_batch: most commands applied in one transaction.
+        linger: under concurrent load, how long a batch waits for more
+            commands before it is written.
         heartbeat: how often this instance records that it is alive; streams
             of an instance silent for three heartbeats count as lost.
     """
@@ -106,6 +133,7 @@ class PresenceEngine:
         config: rules.EngineConfig | None = None,
         *,
         max_batch: int = 256,
+        linger: timedelta = timedelta(milliseconds=2),
         heartbeat: timedelta = timedelta(seconds=5),
     ) -> None:
         self.db = db
@@ -113,6 +141,8 @@ class PresenceEngine:
         self.config = config or rules.EngineConfig()
         self.instance_id = str(uuid.uuid4())
         self._max_batch = max_batch
+        self._linger = linger.total_seconds()
+        self._last_batch = 0
         self._heartbeat = heartbeat
         self._lock_rows = db.dialect_name == "postgresql"
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
@@ -120,6 +150,9 @@ class PresenceEngine:
         self._timers_changed = asyncio.Event()
         self._wake_at: datetime | None = None
         self._listeners: list[Listener] = []
+        self._observers: list[TransitionObserver] = []
+        # SQLite batches run here, one at a time, on the writer's connection.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="presence-writer")
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -160,6 +193,7 @@ class PresenceEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        self._thread.shutdown(wait=True)
         async with self.db.write() as session:
             await session.execute(
                 update(InstanceRow)
@@ -174,6 +208,19 @@ class PresenceEngine:
 
     def remove_listener(self, listener: Listener) -> None:
         self._listeners.remove(listener)
+
+    def add_transition_observer(self, observer: TransitionObserver) -> None:
+        """Let ``observer`` add rows to each batch that changes presence.
+
+        It is called in the batch's transaction with its synchronous
+        connection (on SQLite in the writer thread), so its rows are durable
+        exactly when the transitions are; an exception from it fails the
+        whole batch. Keep it short: it holds the write lock.
+        """
+        self._observers.append(observer)
+
+    def remove_transition_observer(self, observer: TransitionObserver) -> None:
+        self._observers.remove(observer)
 
     # --- commands ---------------------------------------------------------------
 
@@ -413,11 +460,14 @@ class PresenceEngine:
     async def _write_loop(self) -> None:
         while True:
             jobs = [await self._queue.get()]
-            # Let callers that are ready (answered by the last batch, or
-            # whose requests just arrived) queue theirs: one commit for all.
-            await asyncio.sleep(0)
+            # Group commit: under concurrent load (the last batch held more
+            # than one command) wait a moment for the callers just answered
+            # to send their next command, so that one commit serves them all.
+            # A lone caller never waits.
+            await asyncio.sleep(self._linger if self._last_batch > 1 else 0)
             while len(jobs) < self._max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
+            self._last_batch = len(jobs)
             try:
                 await self._write_batch(jobs)
             finally:
@@ -444,31 +494,48 @@ class PresenceEngine:
 
     async def _run(self, jobs: list[_Job]) -> _Batch:
         now = self.clock.now()
-        results: list[tuple[_Job, Any]] = []
-        async with self.db.write() as session:
-            revision = await store.take_revisions(session, lock=self._lock_rows)
-            ids = sorted({j.agent_id for j in jobs})
-            batch = _Batch(
-                now=now,
-                types=await store.load_types(session),
-                agents=await store.load_agents(session, ids),
-                stored=await store.load_presence(session, ids, lock=self._lock_rows),
-                revision=revision,
-            )
-            batch.answers = await store.load_seen_requests(
-                session, [(j.agent_id, j.request_id) for j in jobs if j.request_id]
-            )
-            for job in jobs:
-                results.append((job, self._apply(batch, job)))
-            await self._write(session, batch)
-        for job, outcome in results:
+        writer = self.db.sqlite_writer()
+        if writer is not None:
+            # SQLite: the whole transaction in one trip to the writer thread.
+            def in_thread() -> tuple[_Batch, list[Any]]:
+                with writer.begin() as connection:
+                    return self._transact(connection, jobs, now)
+
+            loop = asyncio.get_running_loop()
+            batch, results = await loop.run_in_executor(self._thread, in_thread)
+        else:
+            async with self.db.engine.begin() as connection:
+                batch, results = await connection.run_sync(self._transact, jobs, now)
+        for job, outcome in zip(jobs, results, strict=True):
             if job.future.done():
                 continue
             if isinstance(outcome, BaseException):
                 job.future.set_exception(outcome)
             else:
                 job.future.set_result(outcome)
+        if batch.wake:
+            self._timers_changed.set()
         return batch
+
+    def _transact(
+        self, connection: Connection, jobs: list[_Job], now: datetime
+    ) -> tuple[_Batch, list[Any]]:
+        """Load, apply and write one batch, synchronously, in one transaction."""
+        revision = store.take_batch_revisions(connection, lock=self._lock_rows)
+        ids = sorted({j.agent_id for j in jobs})
+        batch = _Batch(
+            now=now,
+            types=store.read_types(connection),
+            agents=store.read_agents(connection, ids),
+            stored=store.read_presence(connection, ids, lock=self._lock_rows),
+            revision=revision,
+        )
+        batch.answers = store.load_seen_requests(
+            connection, [(j.agent_id, j.request_id) for j in jobs if j.request_id]
+        )
+        results = [self._apply(batch, job) for job in jobs]
+        self._write(connection, batch)
+        return batch, results
 
     def _apply(
         self, batch: _Batch, job: _Job
@@ -522,9 +589,22 @@ class PresenceEngine:
         batch.activities += result.activities
         batch.shifts += result.shifts
 
-        answer = view(presence, agent, batch.types, batch.now), result.outcome
+        # The last event's view is the answer when nothing changed after it.
+        unchanged_since = bool(result.changes) and (
+            result.changes[-1].after == result.presence
+            and result.changes[-1].at == batch.now
+        )
+        last = batch.published[-1] if unchanged_since else None
+        if last is not None and last.current is not None:
+            answer = last.current, result.outcome
+            answer_json = batch.events[-1]["payload"]["current"]
+        else:
+            answer = view(presence, agent, batch.types, batch.now), result.outcome
+            answer_json = None
         if job.request_id:
-            first = {"view": codec.view_to_json(answer[0]), "outcome": answer[1].value}
+            if answer_json is None:
+                answer_json = codec.view_to_json(answer[0])
+            first = {"view": answer_json, "outcome": answer[1].value}
             batch.answers[key] = first
             batch.requests.append(
                 {
@@ -536,23 +616,28 @@ class PresenceEngine:
             )
         return answer
 
-    async def _write(self, session: Any, batch: _Batch) -> None:
+    def _write(self, connection: Connection, batch: _Batch) -> None:
         rows = [
             (p, rules.next_due(p, batch.types, self.config))
             for p in batch.states.values()
         ]
-        await store.save_presence(session, rows, batch.stored, batch.now)
-        await store.save_history(
-            session, batch.periods, batch.activities, batch.shifts, batch.now
+        store.save_presence(connection, rows, batch.stored, batch.now)
+        store.save_history(
+            connection, batch.periods, batch.activities, batch.shifts, batch.now
         )
-        await store.save_events(session, batch.events)
-        await store.save_requests(session, batch.requests)
+        store.write_events(connection, batch.events)
+        store.save_requests(connection, batch.requests)
         if batch.events:
-            await store.save_revisions(session, batch.revision)
+            store.save_batch_revisions(connection, batch.revision)
+        if self._observers and batch.states:
+            changes = Transitions(
+                batch.now, batch.types, batch.agents, batch.stored, batch.states
+            )
+            for observer in self._observers:
+                observer(connection, changes)
         # Wake the scheduler only for a timer earlier than it plans to wake.
         dues = [due for _, due in rows if due is not None]
-        if dues and (self._wake_at is None or min(dues) < self._wake_at):
-            self._timers_changed.set()
+        batch.wake = bool(dues) and (self._wake_at is None or min(dues) < self._wake_at)
 
     async def _publish(self, batch: _Batch) -> None:
         if not batch.published:

@@ -5,16 +5,25 @@ agents, their presence rows and already-seen request ids (one statement
 each), apply the rules in memory, then write every row kind with one
 executemany each. Statements per batch stay constant whatever its size;
 that, with one commit per batch, is what makes the write path fast.
+
+The functions are synchronous, on a ``Connection``: the engine runs a whole
+batch in one call, in a worker thread on SQLite (one thread hop per batch
+instead of one per statement) and through ``run_sync`` on PostgreSQL.
+``take_revisions`` and ``save_revisions`` also exist for async sessions, for
+other writers of the event log.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from presence_server.domain.agents import Agent
@@ -49,11 +58,55 @@ _REQUESTS = cast(Table, IdempotencyRow.__table__)
 _STATUS_TYPES = cast(Table, StatusTypeRow.__table__)
 _AGENTS = cast(Table, AgentRow.__table__)
 
+_PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_]+)")
+_SQL: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
 
-async def load_types(session: AsyncSession) -> dict[str, StatusType]:
+
+def _driver_sql(dialect: str, sql: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with ``:name`` placeholders in the driver's own style."""
+    key = (dialect, sql)
+    if key not in _SQL:
+        names: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            names.append(match[1])
+            return "?" if dialect == "sqlite" else f"${len(names)}"
+
+        _SQL[key] = (_PLACEHOLDER.sub(placeholder, sql), tuple(names))
+    return _SQL[key]
+
+
+def _run(connection: Connection, sql: str, params: Sequence[Mapping[str, Any]]) -> Any:
+    """Execute ``sql`` once per parameter set, straight through the driver.
+
+    The hot statements skip SQL compilation and per-value type processing:
+    callers pass values already in stored form (``_stamp``, JSON text).
+    """
+    text, names = _driver_sql(connection.dialect.name, sql)
+    rows = [tuple(values[name] for name in names) for values in params]
+    if len(rows) == 1:
+        return connection.exec_driver_sql(text, rows[0])
+    return connection.exec_driver_sql(text, rows)
+
+
+def _stamp(connection: Connection, instant: datetime | None) -> Any:
+    """An instant as ``UTCDateTime`` stores it on this backend."""
+    if instant is None:
+        return None
+    instant = instant.astimezone(UTC)
+    if connection.dialect.name == "sqlite":
+        return instant.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return instant
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def read_types(connection: Connection) -> dict[str, StatusType]:
     """Every status type, for history; deleted ones count as archived."""
     # Core rows (not ORM objects): read once per batch, they must be cheap.
-    rows = (await session.execute(select(_STATUS_TYPES))).all()
+    rows = connection.execute(select(_STATUS_TYPES)).all()
     found = {}
     for row in rows:
         status_type = status_types.to_domain(cast(StatusTypeRow, row))
@@ -63,71 +116,123 @@ async def load_types(session: AsyncSession) -> dict[str, StatusType]:
     return found
 
 
-async def load_agents(session: AsyncSession, ids: Iterable[str]) -> dict[str, Agent]:
+def read_agents(connection: Connection, ids: Iterable[str]) -> dict[str, Agent]:
     """The named agents that exist and are not deleted."""
     query = select(_AGENTS).where(
         _AGENTS.c.id.in_(list(ids)), _AGENTS.c.deleted_at.is_(None)
     )
-    rows = (await session.execute(query)).all()
+    rows = connection.execute(query).all()
     return {row.id: agents.to_domain(cast(AgentRow, row)) for row in rows}
 
 
-async def load_presence(
-    session: AsyncSession, ids: Sequence[str], *, lock: bool
+async def load_types(session: AsyncSession) -> dict[str, StatusType]:
+    """``read_types`` in an async session."""
+    return await session.run_sync(lambda sync: read_types(sync.connection()))
+
+
+async def load_agents(session: AsyncSession, ids: Iterable[str]) -> dict[str, Agent]:
+    """``read_agents`` in an async session."""
+    wanted = list(ids)
+    return await session.run_sync(lambda sync: read_agents(sync.connection(), wanted))
+
+
+def read_presence(
+    connection: Connection, ids: Sequence[str], *, lock: bool
 ) -> dict[str, Presence]:
     """Stored presence of the named agents; ``lock`` takes their row locks."""
-    query = select(PresenceRow.agent_id, PresenceRow.revision, PresenceRow.state).where(
-        PresenceRow.agent_id.in_(ids)
-    )
+    sql = f"SELECT agent_id, revision, state FROM presence WHERE {_any(connection)}"
     if lock:
-        query = query.order_by(PresenceRow.agent_id).with_for_update()
-    rows = (await session.execute(query)).all()
+        sql += " ORDER BY agent_id FOR UPDATE"
+    rows = _run(connection, sql, [{"ids": _list(connection, ids)}]).all()
     return {
-        agent_id: codec.presence_from_json(agent_id, revision, state)
+        agent_id: codec.presence_from_json(agent_id, revision, _load_json(state))
         for agent_id, revision, state in rows
     }
 
 
-async def load_seen_requests(
-    session: AsyncSession, keys: Iterable[tuple[str, str]]
+def load_seen_requests(
+    connection: Connection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Stored first answers for (agent id, request id) pairs."""
     wanted = list(keys)
     if not wanted:
         return {}
-    request_ids = {request_id for _, request_id in wanted}
-    query = select(
-        IdempotencyRow.agent_id, IdempotencyRow.request_id, IdempotencyRow.result
-    ).where(IdempotencyRow.request_id.in_(request_ids))
-    rows = (await session.execute(query)).all()
-    found = {(a, r): result for a, r, result in rows}
+    request_ids = sorted({request_id for _, request_id in wanted})
+    sql = "SELECT agent_id, request_id, result FROM idempotency_keys WHERE " + _any(
+        connection, "request_id"
+    )
+    rows = _run(connection, sql, [{"ids": _list(connection, request_ids)}]).all()
+    found = {(a, r): _load_json(result) for a, r, result in rows}
     return {key: found[key] for key in wanted if key in found}
+
+
+def _any(connection: Connection, column: str = "agent_id") -> str:
+    """``column`` is one of the list given as the ``:ids`` parameter."""
+    if connection.dialect.name == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(:ids))"
+    return f"{column} = ANY(:ids)"
+
+
+def _list(connection: Connection, values: Iterable[str]) -> Any:
+    """A list parameter for ``_any``: JSON text on SQLite, an array elsewhere."""
+    items = list(values)
+    return _json(items) if connection.dialect.name == "sqlite" else items
+
+
+def _load_json(value: Any) -> Any:
+    # Drivers hand JSON columns back as text when read without SQLAlchemy.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def load_presence(
+    session: AsyncSession, ids: Sequence[str], *, lock: bool
+) -> dict[str, Presence]:
+    """``read_presence`` in an async session."""
+    return await session.run_sync(
+        lambda sync: read_presence(sync.connection(), ids, lock=lock)
+    )
+
+
+async def save_events(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """``write_events`` in an async session."""
+    await session.run_sync(lambda sync: write_events(sync.connection(), events))
 
 
 async def take_revisions(session: AsyncSession, *, lock: bool) -> int:
     """The last assigned revision; with ``lock`` it is held until commit.
 
-    Taken first in every batch, so batches of all instances are ordered by it
-    and revisions are gapless and in commit order.
+    Taken first in every transaction that appends events, so they are
+    ordered by it and revisions are gapless and in commit order.
     """
+    return await session.run_sync(
+        lambda sync: take_batch_revisions(sync.connection(), lock=lock)
+    )
+
+
+async def save_revisions(session: AsyncSession, last: int) -> None:
+    await session.run_sync(lambda sync: save_batch_revisions(sync.connection(), last))
+
+
+def take_batch_revisions(connection: Connection, *, lock: bool) -> int:
+    """``take_revisions`` on a synchronous connection."""
     query = select(CounterRow.value).where(CounterRow.name == REVISION_COUNTER)
     if lock:
         query = query.with_for_update()
-    value = await session.scalar(query)
+    value = connection.scalar(query)
     if value is None:
-        await session.execute(insert(CounterRow).values(name=REVISION_COUNTER, value=0))
+        connection.execute(insert(CounterRow).values(name=REVISION_COUNTER, value=0))
         return 0
     return value
 
 
-async def save_revisions(session: AsyncSession, last: int) -> None:
-    await session.execute(
+def save_batch_revisions(connection: Connection, last: int) -> None:
+    connection.execute(
         update(CounterRow).where(CounterRow.name == REVISION_COUNTER).values(value=last)
     )
 
 
-async def save_presence(
-    session: AsyncSession,
+def save_presence(
+    connection: Connection,
     rows: Sequence[tuple[Presence, datetime | None]],
     existing: Mapping[str, Presence],
     now: datetime,
@@ -135,41 +240,48 @@ async def save_presence(
     """Insert new presence rows and update changed ones (one statement each)."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    stamp = _stamp(connection, now)
     for presence, due in rows:
         values = {
-            "state": codec.presence_to_json(presence),
+            "agent_id": presence.agent_id,
+            "state": _json(codec.presence_to_json(presence)),
             "status_id": presence.status_id,
             "effective_id": presence.effective_id,
             "in_activity": bool(presence.activities),
-            "next_due_at": due,
+            "next_due_at": _stamp(connection, due),
             "revision": presence.revision,
-            "update_time": now,
+            "update_time": stamp,
         }
-        if presence.agent_id in existing:
-            updates.append({"key": presence.agent_id, **values})
-        else:
-            inserts.append({"agent_id": presence.agent_id, **values})
+        (updates if presence.agent_id in existing else inserts).append(values)
     if inserts:
-        await session.execute(insert(_PRESENCE), inserts)
+        _run(
+            connection,
+            "INSERT INTO presence (agent_id, state, status_id, effective_id, "
+            "in_activity, next_due_at, revision, update_time) VALUES (:agent_id, "
+            ":state, :status_id, :effective_id, :in_activity, :next_due_at, "
+            ":revision, :update_time)",
+            inserts,
+        )
         first_use = (
             update(AgentRow)
             .where(AgentRow.id.in_([v["agent_id"] for v in inserts]))
             .where(AgentRow.first_used_at.is_(None))
             .values(first_used_at=now)
         )
-        await session.execute(first_use)
+        connection.execute(first_use)
     if updates:
-        table = _PRESENCE
-        statement = (
-            update(table)
-            .where(table.c.agent_id == bindparam("key"))
-            .values({name: bindparam(name) for name in updates[0] if name != "key"})
+        _run(
+            connection,
+            "UPDATE presence SET state = :state, status_id = :status_id, "
+            "effective_id = :effective_id, in_activity = :in_activity, "
+            "next_due_at = :next_due_at, revision = :revision, "
+            "update_time = :update_time WHERE agent_id = :agent_id",
+            updates,
         )
-        await session.execute(statement, updates)
 
 
-async def save_history(
-    session: AsyncSession,
+def save_history(
+    connection: Connection,
     periods: Sequence[Period],
     activities: Sequence[ActivityRecord],
     shifts: Sequence[ShiftRecord],
@@ -177,14 +289,18 @@ async def save_history(
 ) -> None:
     """Append closed periods, finished activities and shift records."""
     if periods:
-        await session.execute(
-            insert(_PERIODS),
+        _run(
+            connection,
+            'INSERT INTO status_periods (agent_id, status_id, start, "end", source, '
+            "actor, reason, shift_id, new_use, overage_seconds) VALUES (:agent_id, "
+            ":status_id, :start, :end, :source, :actor, :reason, :shift_id, "
+            ":new_use, :overage_seconds)",
             [
                 {
                     "agent_id": p.agent_id,
                     "status_id": p.status_id,
-                    "start": p.start,
-                    "end": p.end,
+                    "start": _stamp(connection, p.start),
+                    "end": _stamp(connection, p.end),
                     "source": p.actor.source.value,
                     "actor": p.actor.name[:128],
                     "reason": p.actor.reason[:512],
@@ -196,32 +312,35 @@ async def save_history(
             ],
         )
         used = {p.status_id for p in periods}
-        await session.execute(
+        connection.execute(
             update(StatusTypeRow)
             .where(StatusTypeRow.id.in_(used))
             .where(StatusTypeRow.first_used_at.is_(None))
             .values(first_used_at=now)
         )
     if activities:
-        await session.execute(
-            insert(_ACTIVITIES),
+        _run(
+            connection,
+            'INSERT INTO activities (agent_id, kind, external_id, start, "end", '
+            "shift_id, expired) VALUES (:agent_id, :kind, :external_id, :start, "
+            ":end, :shift_id, :expired)",
             [
                 {
                     "agent_id": a.agent_id,
                     "kind": a.kind.value,
                     "external_id": a.external_id,
-                    "start": a.start,
-                    "end": a.end,
+                    "start": _stamp(connection, a.start),
+                    "end": _stamp(connection, a.end),
                     "shift_id": a.shift_id,
                     "expired": a.expired,
                 }
                 for a in activities
             ],
         )
-    await _save_shifts(session, shifts)
+    _save_shifts(connection, shifts)
 
 
-async def _save_shifts(session: AsyncSession, shifts: Sequence[ShiftRecord]) -> None:
+def _save_shifts(connection: Connection, shifts: Sequence[ShiftRecord]) -> None:
     # A shift may open and close within one batch: keep its last record, and
     # insert it when its opening record is in this batch.
     opened = {s.id for s in shifts if s.end is None}
@@ -245,7 +364,7 @@ async def _save_shifts(session: AsyncSession, shifts: Sequence[ShiftRecord]) -> 
     ]
     ended = [{"key": s.id, **values(s)} for s in last.values() if s.id not in opened]
     if new:
-        await session.execute(insert(_SHIFTS), new)
+        connection.execute(insert(_SHIFTS), new)
     if ended:
         table = _SHIFTS
         statement = (
@@ -258,14 +377,41 @@ async def _save_shifts(session: AsyncSession, shifts: Sequence[ShiftRecord]) -> 
                 end_reason=bindparam("end_reason"),
             )
         )
-        await session.execute(statement, ended)
+        connection.execute(statement, ended)
 
 
-async def save_events(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+def write_events(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Append events: rows with ``time`` an instant and ``payload`` a dict."""
     if events:
-        await session.execute(insert(_EVENTS), list(events))
+        _run(
+            connection,
+            "INSERT INTO events (revision, time, type, agent_id, source, actor, "
+            "reason, payload) VALUES (:revision, :time, :type, :agent_id, :source, "
+            ":actor, :reason, :payload)",
+            [
+                {
+                    **event,
+                    "time": _stamp(connection, event["time"]),
+                    "payload": _json(event["payload"]),
+                }
+                for event in events
+            ],
+        )
 
 
-async def save_requests(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+def save_requests(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Remember first answers: rows with ``result`` a dict."""
     if rows:
-        await session.execute(insert(_REQUESTS), list(rows))
+        _run(
+            connection,
+            "INSERT INTO idempotency_keys (agent_id, request_id, create_time, "
+            "result) VALUES (:agent_id, :request_id, :create_time, :result)",
+            [
+                {
+                    **row,
+                    "create_time": _stamp(connection, row["create_time"]),
+                    "result": _json(row["result"]),
+                }
+                for row in rows
+            ],
+        )

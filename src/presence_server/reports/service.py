@@ -110,9 +110,11 @@ class Reports:
 
         Archived agents keep their history and can be reported on.
         """
-        now = self._clock.now()
         async with self._db.read() as session:
+            await history.take_snapshot(session)
             agent = await _agent(session, agent_id)
+            # After the snapshot began: nothing in it ends later than now.
+            now = self._clock.now()
             types = await store.load_types(session)
             stored = await history.agent_history(
                 session, agent_id, request.start, request.end
@@ -138,9 +140,10 @@ class Reports:
         """
         # Known limitation: team membership is not historical; an agent who
         # moved teams brings all of its history to the new team's reports.
-        now = self._clock.now()
         async with self._db.read() as session:
+            await history.take_snapshot(session)
             members = await _team(session, team)
+            now = self._clock.now()
             types = await store.load_types(session)
             histories = [
                 closed_history(
@@ -176,9 +179,10 @@ class Reports:
         """
         limit = _page_size(page_size)
         after = _read_token(page_token, agent_id, span) if page_token else None
-        now = self._clock.now()
         async with self._db.read() as session:
+            await history.take_snapshot(session)
             agent = await _agent(session, agent_id)
+            now = self._clock.now()
             types = await store.load_types(session)
             page = await history.period_page(
                 session, agent_id, span.start, span.end, after=after, limit=limit
@@ -253,13 +257,15 @@ def _open_period(
         spent = presence.use_spent
         length = (now - start).total_seconds()
         overage = max(0.0, spent + length - allowed) - max(0.0, spent - allowed)
+    shift_start = presence.shift_start
+    in_shift = shift_start is not None and start >= shift_start
     return Period(
         agent_id=presence.agent_id,
         status_id=presence.effective_id,
         start=start,
         end=now,
         actor=presence.period_actor,
-        shift_id=presence.shift_id,
+        shift_id=presence.shift_id if in_shift else "",
         new_use=presence.period_new_use,
         overage_seconds=overage,
     )

@@ -25,15 +25,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
         self.dialect_name: str = self.engine.dialect.name
         if self.dialect_name == "sqlite":
-            _configure_sqlite(self.engine, sqlite_busy_timeout)
+            _configure_sqlite(self.engine.sync_engine, sqlite_busy_timeout)
+        self._busy_timeout = sqlite_busy_timeout
+        self._sqlite_writer: Engine | None = None
 
         write_engine = self.engine.execution_options(**{WRITE_LOCK_OPTION: True})
         self._writers = async_sessionmaker(write_engine, expire_on_commit=False)
@@ -139,8 +141,32 @@ class Database:
         async with self._readers() as session:
             yield session
 
+    def sqlite_writer(self) -> Engine | None:
+        """A synchronous engine on the same SQLite file; None on PostgreSQL.
+
+        For a writer that runs whole transactions in one worker thread: with
+        the async driver every statement is a trip to aiosqlite's thread and
+        back, which costs more than the statement. Configured like the async
+        engine (WAL, busy timeout, ``BEGIN IMMEDIATE`` for every transaction).
+        Use it from one thread at a time.
+        """
+        if self.dialect_name != "sqlite":
+            return None
+        if self._sqlite_writer is None:
+            # One connection, used by one thread at a time, closed by dispose()
+            # from the event loop's thread.
+            self._sqlite_writer = create_engine(
+                self.url.set(drivername="sqlite+pysqlite"),
+                poolclass=StaticPool,
+                connect_args={"check_same_thread": False},
+            )
+            _configure_sqlite(self._sqlite_writer, self._busy_timeout)
+        return self._sqlite_writer.execution_options(**{WRITE_LOCK_OPTION: True})
+
     async def dispose(self) -> None:
         """Close every pooled connection. The object must not be used after."""
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.dispose()
         await self.engine.dispose()
 
 
@@ -168,10 +194,10 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     busy_ms = int(busy_timeout * 1000)
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # SQLAlchemy, not the sqlite3 module, decides when transactions begin.
         dbapi_connection.isolation_level = None
@@ -185,7 +211,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get(WRITE_LOCK_OPTION):
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -49,6 +49,21 @@ from presence_server.storage.presence_models import (
 _ACTIVITY_STATUSES = (CALL_ID, CHAT_ID, TASK_ID, INTERACTION_ID)
 
 
+async def take_snapshot(session: AsyncSession) -> None:
+    """Make the session's reads one consistent snapshot; call it first.
+
+    SQLite read transactions already are one. PostgreSQL's default (READ
+    COMMITTED) takes a new snapshot per statement: a change committed
+    between reading the periods and the live state would leave a gap or an
+    overlap, so the transaction is made REPEATABLE READ.
+    """
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ"}
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class StoredHistory:
     """What is stored for one agent and range; open parts are not closed.

@@ -120,3 +120,4 @@ class AgentRow(Base):
 # The presence tables live in their own module; importing it here puts them on
 # Base.metadata with the rest of the schema.
 from presence_server.storage import presence_models as _presence_models  # noqa: E402, F401
+from presence_server.storage import telephony_models as _outbox  # noqa: E402, F401

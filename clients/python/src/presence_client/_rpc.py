@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 _R = TypeVar("_R", bound=Message)
 
+# The header the server takes its log's request id from.
+REQUEST_ID_HEADER = "x-request-id"
+
 # Channel options of every client, each on purpose:
 DEFAULT_OPTIONS: tuple[tuple[str, int], ...] = (
     # Ping an idle connection every 10 s (the server accepts pings that often)
@@ -25,8 +28,8 @@ DEFAULT_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.keepalive_permit_without_calls", 1),
     # Reconnect quickly after a server restart: an agent's session must come
     # back well within the server's grace period (30 s by default).
+    # (Not grpc.min_reconnect_backoff_ms: gRPC takes it as the connect timeout.)
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1_000),
 )
 
@@ -99,29 +102,35 @@ class Rpc:
         returns: type[_R],
         *,
         retry: bool,
-        timeout: float | None = None,
+        request_id: str = "",
     ) -> _R:
         """Call ``method(request)``; typed errors, retried when ``retry``.
 
         A retried call is sent again unchanged (same request id), each try
-        with its own deadline.
+        with its own deadline. ``request_id`` also goes in the
+        ``x-request-id`` header, under which the server logs the call.
         """
         name = type(request).__name__.removesuffix("Request")
+        metadata = self.metadata
+        if request_id:
+            metadata = (*metadata, (REQUEST_ID_HEADER, request_id))
         if not retry:
-            return await self._once(method, request, returns, timeout)
+            return await self._once(method, request, returns, metadata)
         async for attempt in self.retry.retrying(name):
             with attempt:
-                return await self._once(method, request, returns, timeout)
+                return await self._once(method, request, returns, metadata)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     async def _once(
-        self, method: Any, request: Message, returns: type[_R], timeout: float | None
+        self,
+        method: Any,
+        request: Message,
+        returns: type[_R],
+        metadata: tuple[tuple[str, str], ...],
     ) -> _R:
         try:
             response = await method(
-                request,
-                timeout=timeout if timeout is not None else self.timeout,
-                metadata=self.metadata or None,
+                request, timeout=self.timeout, metadata=metadata or None
             )
         except grpc.RpcError as error:
             raise from_rpc_error(error) from error

@@ -98,7 +98,9 @@ class StatusTypes:
         self, status_type_id: str, *, etag: str = ""
     ) -> status_types_pb2.StatusType:
         """Archive a type: kept in history, no longer entered."""
-        request = status_types_pb2.ArchiveStatusTypeRequest(id=status_type_id, etag=etag)
+        request = status_types_pb2.ArchiveStatusTypeRequest(
+            id=status_type_id, etag=etag
+        )
         return await self._rpc.unary(
             self._stub.ArchiveStatusType,
             request,

@@ -301,7 +301,9 @@ def _text(error: grpc.RpcError) -> str:
     return value if isinstance(value, str) else str(error)
 
 
-def _rich_status(error: grpc.RpcError, code: grpc.StatusCode) -> status_pb2.Status | None:
+def _rich_status(
+    error: grpc.RpcError, code: grpc.StatusCode
+) -> status_pb2.Status | None:
     trailers = getattr(error, "trailing_metadata", None)
     metadata = trailers() if callable(trailers) else None
     for key, value in metadata or ():

@@ -171,4 +171,3 @@ class SimulatedClock:
             self._stub.AdvanceClock, request, simulation_pb2.Clock, retry=False
         )
         return clock.now.ToDatetime(tzinfo=UTC)
-

@@ -25,8 +25,10 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
+from tenacity.stop import stop_base
 
 from .errors import is_transient
 
@@ -58,7 +60,7 @@ class RetryPolicy:
 
     def retrying(self, what: str) -> AsyncRetrying:
         """A tenacity controller for one call named ``what`` (for the log)."""
-        stop = stop_after_attempt(max(1, self.attempts))
+        stop: stop_base = stop_after_attempt(max(1, self.attempts))
         if self.total_seconds is not None:
             stop = stop | stop_after_delay(self.total_seconds)
 
@@ -74,11 +76,8 @@ class RetryPolicy:
 
         return AsyncRetrying(
             stop=stop,
-            wait=wait_exponential_jitter(
-                initial=self.initial_backoff,
-                max=self.max_backoff,
-                jitter=self.initial_backoff,
-            ),
+            wait=wait_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
+            + wait_random(0, self.initial_backoff),
             retry=retry_if_exception(is_transient),
             before_sleep=log_retry,
             reraise=True,

@@ -942,3 +942,124 @@ class CloseSessionResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CloseSessionResponse: _TypeAlias = CloseSessionResponse  # noqa: Y015
+
+@_typing.final
+class SubscribePresenceRequest(_message.Message):
+    """Which presence to stream, and from where."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    INCLUDE_SNAPSHOT_FIELD_NUMBER: _builtins.int
+    FROM_REVISION_FIELD_NUMBER: _builtins.int
+    include_snapshot: _builtins.bool
+    """Start with a snapshot: the current presence of every matching agent,
+    in pages, ending with `snapshot_end`. Ignored when `from_revision` is
+    set and still retained (the missed events are sent instead).
+    """
+    from_revision: _builtins.int
+    """Resume after this revision (the `revision` of the last message the
+    client processed): every matching event after it is sent, then live
+    ones, with nothing lost or repeated. When the server no longer keeps
+    events that old (see the PRESENCE_EVENT_RETENTION setting), or the
+    revision is ahead of the server's, the stream starts with a fresh
+    snapshot flagged `resync` instead.
+    """
+    @_builtins.property
+    def filter(self) -> Global___PresenceFilter:
+        """Which agents to follow; empty follows every agent. An agent event is
+        sent when the agent matched the filter before the change or matches
+        it after (so a client sees agents leave its view: drop an agent whose
+        `current` no longer matches). Status type events go to every
+        subscriber. `status_type_ids`, `kinds`, `routable_only` and
+        `in_activity` are judged on the presence in each event; a status type
+        changing kind does not re-judge agents already in it.
+        """
+
+    def __init__(
+        self,
+        *,
+        filter: Global___PresenceFilter | None = ...,
+        include_snapshot: _builtins.bool = ...,
+        from_revision: _builtins.int | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_from_revision", b"_from_revision", "filter", b"filter", "from_revision", b"from_revision"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_from_revision", b"_from_revision", "filter", b"filter", "from_revision", b"from_revision", "include_snapshot", b"include_snapshot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__from_revision: _TypeAlias = _typing.Literal["from_revision"]  # noqa: Y015
+    _WhichOneofArgType__from_revision: _TypeAlias = _typing.Literal["_from_revision", b"_from_revision"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__from_revision) -> _WhichOneofReturnType__from_revision | None: ...
+
+Global___SubscribePresenceRequest: _TypeAlias = SubscribePresenceRequest  # noqa: Y015
+
+@_typing.final
+class SubscribePresenceResponse(_message.Message):
+    """One message of a SubscribePresence stream. Under load several events
+    travel in one message; when the load is light each goes out at once.
+
+    A stream starts with either the snapshot (pages of `snapshot`, the last
+    one with `snapshot_end`) or, without a snapshot, a `heartbeat` message
+    giving the revision the stream starts after. Then come `events`, in
+    revision order, and a `heartbeat` whenever the stream was quiet for the
+    server's heartbeat interval (PRESENCE_STREAM_HEARTBEAT_SECONDS).
+
+    A stream ends with a status: UNAVAILABLE when the server stops, and
+    RESOURCE_EXHAUSTED (reason SUBSCRIBER_TOO_SLOW) when the client reads
+    too slowly and the events waiting for it pass the server's bound
+    (PRESENCE_STREAM_MAX_PENDING): the server then drops what was waiting
+    and ends the stream after the messages already sent. Both carry the
+    revision to resume from in the ErrorInfo metadata `resume_revision`;
+    resubscribe with it as `from_revision`.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_FIELD_NUMBER: _builtins.int
+    SNAPSHOT_END_FIELD_NUMBER: _builtins.int
+    RESYNC_FIELD_NUMBER: _builtins.int
+    HEARTBEAT_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    snapshot_end: _builtins.bool
+    """Set on the last snapshot page (which may be empty): the snapshot is
+    complete and reflects every change up to `revision`; events follow.
+    """
+    resync: _builtins.bool
+    """Set on every snapshot page (and its end) sent because `from_revision`
+    could not be resumed: replace everything known with this snapshot.
+    """
+    heartbeat: _builtins.bool
+    """Nothing to send for the heartbeat interval (or, first on a stream
+    without snapshot, the stream is open). Carries only `revision`.
+    """
+    revision: _builtins.int
+    """The stream has delivered every matching change up to this revision:
+    the value to resume from. 0 on snapshot pages before `snapshot_end`,
+    which are not a place to resume from.
+    """
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___PresenceEvent]:
+        """Changes in revision order, continuing the previous message's."""
+
+    @_builtins.property
+    def snapshot(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgentStatus]:
+        """One page of the snapshot: matching agents' presence, by agent id."""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[Global___PresenceEvent] | None = ...,
+        snapshot: _abc.Iterable[Global___AgentStatus] | None = ...,
+        snapshot_end: _builtins.bool = ...,
+        resync: _builtins.bool = ...,
+        heartbeat: _builtins.bool = ...,
+        revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "heartbeat", b"heartbeat", "resync", b"resync", "revision", b"revision", "snapshot", b"snapshot", "snapshot_end", b"snapshot_end"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SubscribePresenceResponse: _TypeAlias = SubscribePresenceResponse  # noqa: Y015

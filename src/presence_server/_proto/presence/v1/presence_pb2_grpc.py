@@ -95,6 +95,11 @@ class PresenceServiceStub:
                 request_serializer=presence_dot_v1_dot_presence__pb2.CloseSessionRequest.SerializeToString,
                 response_deserializer=presence_dot_v1_dot_presence__pb2.CloseSessionResponse.FromString,
                 _registered_method=True)
+        self.SubscribePresence = channel.unary_stream(
+                '/presence.v1.PresenceService/SubscribePresence',
+                request_serializer=presence_dot_v1_dot_presence__pb2.SubscribePresenceRequest.SerializeToString,
+                response_deserializer=presence_dot_v1_dot_presence__pb2.SubscribePresenceResponse.FromString,
+                _registered_method=True)
 
 
 class PresenceServiceServicer:
@@ -175,6 +180,16 @@ class PresenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubscribePresence(self, request, context):
+        """Live presence for dashboards, routing engines and partners: a snapshot
+        or a resume, then every change as it commits (see
+        SubscribePresenceResponse). Not a session: subscribing never changes
+        any agent's connection state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PresenceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -237,6 +252,11 @@ def add_PresenceServiceServicer_to_server(servicer, server):
                     servicer.CloseSession,
                     request_deserializer=presence_dot_v1_dot_presence__pb2.CloseSessionRequest.FromString,
                     response_serializer=presence_dot_v1_dot_presence__pb2.CloseSessionResponse.SerializeToString,
+            ),
+            'SubscribePresence': grpc.unary_stream_rpc_method_handler(
+                    servicer.SubscribePresence,
+                    request_deserializer=presence_dot_v1_dot_presence__pb2.SubscribePresenceRequest.FromString,
+                    response_serializer=presence_dot_v1_dot_presence__pb2.SubscribePresenceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -564,6 +584,33 @@ class PresenceService:
             '/presence.v1.PresenceService/CloseSession',
             presence_dot_v1_dot_presence__pb2.CloseSessionRequest.SerializeToString,
             presence_dot_v1_dot_presence__pb2.CloseSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubscribePresence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/presence.v1.PresenceService/SubscribePresence',
+            presence_dot_v1_dot_presence__pb2.SubscribePresenceRequest.SerializeToString,
+            presence_dot_v1_dot_presence__pb2.SubscribePresenceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -647,6 +647,83 @@ export interface CloseSessionResponse {
   presence: AgentStatus | undefined;
 }
 
+/** Which presence to stream, and from where. */
+export interface SubscribePresenceRequest {
+  /**
+   * Which agents to follow; empty follows every agent. An agent event is
+   * sent when the agent matched the filter before the change or matches
+   * it after (so a client sees agents leave its view: drop an agent whose
+   * `current` no longer matches). Status type events go to every
+   * subscriber. `status_type_ids`, `kinds`, `routable_only` and
+   * `in_activity` are judged on the presence in each event; a status type
+   * changing kind does not re-judge agents already in it.
+   */
+  filter:
+    | PresenceFilter
+    | undefined;
+  /**
+   * Start with a snapshot: the current presence of every matching agent,
+   * in pages, ending with `snapshot_end`. Ignored when `from_revision` is
+   * set and still retained (the missed events are sent instead).
+   */
+  includeSnapshot: boolean;
+  /**
+   * Resume after this revision (the `revision` of the last message the
+   * client processed): every matching event after it is sent, then live
+   * ones, with nothing lost or repeated. When the server no longer keeps
+   * events that old (see the PRESENCE_EVENT_RETENTION setting), or the
+   * revision is ahead of the server's, the stream starts with a fresh
+   * snapshot flagged `resync` instead.
+   */
+  fromRevision?: number | undefined;
+}
+
+/**
+ * One message of a SubscribePresence stream. Under load several events
+ * travel in one message; when the load is light each goes out at once.
+ *
+ * A stream starts with either the snapshot (pages of `snapshot`, the last
+ * one with `snapshot_end`) or, without a snapshot, a `heartbeat` message
+ * giving the revision the stream starts after. Then come `events`, in
+ * revision order, and a `heartbeat` whenever the stream was quiet for the
+ * server's heartbeat interval (PRESENCE_STREAM_HEARTBEAT_SECONDS).
+ *
+ * A stream ends with a status: UNAVAILABLE when the server stops, and
+ * RESOURCE_EXHAUSTED (reason SUBSCRIBER_TOO_SLOW) when the client reads
+ * too slowly and the events waiting for it pass the server's bound
+ * (PRESENCE_STREAM_MAX_PENDING): the server then drops what was waiting
+ * and ends the stream after the messages already sent. Both carry the
+ * revision to resume from in the ErrorInfo metadata `resume_revision`;
+ * resubscribe with it as `from_revision`.
+ */
+export interface SubscribePresenceResponse {
+  /** Changes in revision order, continuing the previous message's. */
+  events: PresenceEvent[];
+  /** One page of the snapshot: matching agents' presence, by agent id. */
+  snapshot: AgentStatus[];
+  /**
+   * Set on the last snapshot page (which may be empty): the snapshot is
+   * complete and reflects every change up to `revision`; events follow.
+   */
+  snapshotEnd: boolean;
+  /**
+   * Set on every snapshot page (and its end) sent because `from_revision`
+   * could not be resumed: replace everything known with this snapshot.
+   */
+  resync: boolean;
+  /**
+   * Nothing to send for the heartbeat interval (or, first on a stream
+   * without snapshot, the stream is open). Carries only `revision`.
+   */
+  heartbeat: boolean;
+  /**
+   * The stream has delivered every matching change up to this revision:
+   * the value to resume from. 0 on snapshot pages before `snapshot_end`,
+   * which are not a place to resume from.
+   */
+  revision: number;
+}
+
 function createBaseActivity(): Activity {
   return { kind: 0, externalId: "", startTime: undefined };
 }
@@ -3436,6 +3513,272 @@ export const CloseSessionResponse: MessageFns<CloseSessionResponse> = {
   },
 };
 
+function createBaseSubscribePresenceRequest(): SubscribePresenceRequest {
+  return { filter: undefined, includeSnapshot: false, fromRevision: undefined };
+}
+
+export const SubscribePresenceRequest: MessageFns<SubscribePresenceRequest> = {
+  encode(message: SubscribePresenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      PresenceFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    if (message.includeSnapshot !== false) {
+      writer.uint32(16).bool(message.includeSnapshot);
+    }
+    if (message.fromRevision !== undefined) {
+      writer.uint32(24).int64(message.fromRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscribePresenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscribePresenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = PresenceFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeSnapshot = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fromRevision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscribePresenceRequest {
+    return {
+      filter: isSet(object.filter) ? PresenceFilter.fromJSON(object.filter) : undefined,
+      includeSnapshot: isSet(object.includeSnapshot)
+        ? globalThis.Boolean(object.includeSnapshot)
+        : isSet(object.include_snapshot)
+        ? globalThis.Boolean(object.include_snapshot)
+        : false,
+      fromRevision: isSet(object.fromRevision)
+        ? globalThis.Number(object.fromRevision)
+        : isSet(object.from_revision)
+        ? globalThis.Number(object.from_revision)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SubscribePresenceRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = PresenceFilter.toJSON(message.filter);
+    }
+    if (message.includeSnapshot !== false) {
+      obj.includeSnapshot = message.includeSnapshot;
+    }
+    if (message.fromRevision !== undefined) {
+      obj.fromRevision = Math.round(message.fromRevision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubscribePresenceRequest>, I>>(base?: I): SubscribePresenceRequest {
+    return SubscribePresenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubscribePresenceRequest>, I>>(object: I): SubscribePresenceRequest {
+    const message = createBaseSubscribePresenceRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? PresenceFilter.fromPartial(object.filter)
+      : undefined;
+    message.includeSnapshot = object.includeSnapshot ?? false;
+    message.fromRevision = object.fromRevision ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSubscribePresenceResponse(): SubscribePresenceResponse {
+  return { events: [], snapshot: [], snapshotEnd: false, resync: false, heartbeat: false, revision: 0 };
+}
+
+export const SubscribePresenceResponse: MessageFns<SubscribePresenceResponse> = {
+  encode(message: SubscribePresenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      PresenceEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.snapshot) {
+      AgentStatus.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.snapshotEnd !== false) {
+      writer.uint32(24).bool(message.snapshotEnd);
+    }
+    if (message.resync !== false) {
+      writer.uint32(32).bool(message.resync);
+    }
+    if (message.heartbeat !== false) {
+      writer.uint32(40).bool(message.heartbeat);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(48).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscribePresenceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscribePresenceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(PresenceEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.snapshot.push(AgentStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.snapshotEnd = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.resync = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.heartbeat = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscribePresenceResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => PresenceEvent.fromJSON(e)) : [],
+      snapshot: globalThis.Array.isArray(object?.snapshot)
+        ? object.snapshot.map((e: any) => AgentStatus.fromJSON(e))
+        : [],
+      snapshotEnd: isSet(object.snapshotEnd)
+        ? globalThis.Boolean(object.snapshotEnd)
+        : isSet(object.snapshot_end)
+        ? globalThis.Boolean(object.snapshot_end)
+        : false,
+      resync: isSet(object.resync) ? globalThis.Boolean(object.resync) : false,
+      heartbeat: isSet(object.heartbeat) ? globalThis.Boolean(object.heartbeat) : false,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: SubscribePresenceResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => PresenceEvent.toJSON(e));
+    }
+    if (message.snapshot?.length) {
+      obj.snapshot = message.snapshot.map((e) => AgentStatus.toJSON(e));
+    }
+    if (message.snapshotEnd !== false) {
+      obj.snapshotEnd = message.snapshotEnd;
+    }
+    if (message.resync !== false) {
+      obj.resync = message.resync;
+    }
+    if (message.heartbeat !== false) {
+      obj.heartbeat = message.heartbeat;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubscribePresenceResponse>, I>>(base?: I): SubscribePresenceResponse {
+    return SubscribePresenceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubscribePresenceResponse>, I>>(object: I): SubscribePresenceResponse {
+    const message = createBaseSubscribePresenceResponse();
+    message.events = object.events?.map((e) => PresenceEvent.fromPartial(e)) || [];
+    message.snapshot = object.snapshot?.map((e) => AgentStatus.fromPartial(e)) || [];
+    message.snapshotEnd = object.snapshotEnd ?? false;
+    message.resync = object.resync ?? false;
+    message.heartbeat = object.heartbeat ?? false;
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
 /** Live agent presence: changing status, activities, shifts and sessions. */
 export type PresenceServiceService = typeof PresenceServiceService;
 export const PresenceServiceService = {
@@ -3552,6 +3895,23 @@ export const PresenceServiceService = {
       Buffer.from(CloseSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CloseSessionResponse => CloseSessionResponse.decode(value),
   },
+  /**
+   * Live presence for dashboards, routing engines and partners: a snapshot
+   * or a resume, then every change as it commits (see
+   * SubscribePresenceResponse). Not a session: subscribing never changes
+   * any agent's connection state.
+   */
+  subscribePresence: {
+    path: "/presence.v1.PresenceService/SubscribePresence" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SubscribePresenceRequest): Buffer =>
+      Buffer.from(SubscribePresenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubscribePresenceRequest => SubscribePresenceRequest.decode(value),
+    responseSerialize: (value: SubscribePresenceResponse): Buffer =>
+      Buffer.from(SubscribePresenceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubscribePresenceResponse => SubscribePresenceResponse.decode(value),
+  },
 } as const;
 
 export interface PresenceServiceServer extends UntypedServiceImplementation {
@@ -3569,6 +3929,13 @@ export interface PresenceServiceServer extends UntypedServiceImplementation {
   openSession: handleUnaryCall<OpenSessionRequest, OpenSessionResponse>;
   keepAlive: handleUnaryCall<KeepAliveRequest, Session>;
   closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
+  /**
+   * Live presence for dashboards, routing engines and partners: a snapshot
+   * or a resume, then every change as it commits (see
+   * SubscribePresenceResponse). Not a session: subscribing never changes
+   * any agent's connection state.
+   */
+  subscribePresence: handleServerStreamingCall<SubscribePresenceRequest, SubscribePresenceResponse>;
 }
 
 export interface PresenceServiceClient extends Client {
@@ -3745,6 +4112,21 @@ export interface PresenceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Live presence for dashboards, routing engines and partners: a snapshot
+   * or a resume, then every change as it commits (see
+   * SubscribePresenceResponse). Not a session: subscribing never changes
+   * any agent's connection state.
+   */
+  subscribePresence(
+    request: SubscribePresenceRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SubscribePresenceResponse>;
+  subscribePresence(
+    request: SubscribePresenceRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SubscribePresenceResponse>;
 }
 
 export const PresenceServiceClient = makeGenericClientConstructor(

@@ -47,6 +47,12 @@ class PresenceServiceStub:
     """For backends that cannot hold a stream: a session kept by KeepAlive."""
     KeepAlive: _grpc.UnaryUnaryMultiCallable[_presence_pb2.KeepAliveRequest, _presence_pb2.Session]
     CloseSession: _grpc.UnaryUnaryMultiCallable[_presence_pb2.CloseSessionRequest, _presence_pb2.CloseSessionResponse]
+    SubscribePresence: _grpc.UnaryStreamMultiCallable[_presence_pb2.SubscribePresenceRequest, _presence_pb2.SubscribePresenceResponse]
+    """Live presence for dashboards, routing engines and partners: a snapshot
+    or a resume, then every change as it commits (see
+    SubscribePresenceResponse). Not a session: subscribing never changes
+    any agent's connection state.
+    """
 
 @_typing.type_check_only
 class PresenceServiceAsyncStub(PresenceServiceStub):
@@ -67,6 +73,12 @@ class PresenceServiceAsyncStub(PresenceServiceStub):
     """For backends that cannot hold a stream: a session kept by KeepAlive."""
     KeepAlive: _aio.UnaryUnaryMultiCallable[_presence_pb2.KeepAliveRequest, _presence_pb2.Session]  # type: ignore[assignment]
     CloseSession: _aio.UnaryUnaryMultiCallable[_presence_pb2.CloseSessionRequest, _presence_pb2.CloseSessionResponse]  # type: ignore[assignment]
+    SubscribePresence: _aio.UnaryStreamMultiCallable[_presence_pb2.SubscribePresenceRequest, _presence_pb2.SubscribePresenceResponse]  # type: ignore[assignment]
+    """Live presence for dashboards, routing engines and partners: a snapshot
+    or a resume, then every change as it commits (see
+    SubscribePresenceResponse). Not a session: subscribing never changes
+    any agent's connection state.
+    """
 
 class PresenceServiceServicer(metaclass=_abc_1.ABCMeta):
     """Live agent presence: changing status, activities, shifts and sessions."""
@@ -156,5 +168,17 @@ class PresenceServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _presence_pb2.CloseSessionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_presence_pb2.CloseSessionResponse, _abc.Awaitable[_presence_pb2.CloseSessionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def SubscribePresence(
+        self,
+        request: _presence_pb2.SubscribePresenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_presence_pb2.SubscribePresenceResponse], _abc.AsyncIterator[_presence_pb2.SubscribePresenceResponse]]:
+        """Live presence for dashboards, routing engines and partners: a snapshot
+        or a resume, then every change as it commits (see
+        SubscribePresenceResponse). Not a session: subscribing never changes
+        any agent's connection state.
+        """
 
 def add_PresenceServiceServicer_to_server(servicer: PresenceServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
