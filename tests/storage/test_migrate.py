@@ -19,8 +19,8 @@ from presence_server.storage.models import AgentRow, Base
 NOW = datetime(2025, 3, 12, 9, 30, tzinfo=UTC)
 
 
-async def test_fresh_database_has_no_revision(database_url: str) -> None:
-    db = Database(database_url)
+async def test_fresh_database_has_no_revision(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     try:
         assert await current_revision(db) is None
     finally:
@@ -57,10 +57,10 @@ async def test_migrating_again_changes_nothing_and_keeps_data(
 
 
 async def test_two_engines_migrating_a_fresh_database_at_once_both_succeed(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
     # Two server processes starting on the same new database.
-    first, second = Database(database_url), Database(database_url)
+    first, second = Database(empty_database_url), Database(empty_database_url)
     try:
         await asyncio.gather(migrate(first), migrate(second))
 
