@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -23,6 +23,7 @@ from presence_server.api import (
     add_report_service,
     add_services,
     add_simulation_services,
+    add_telephony_service,
     interceptors,
 )
 from presence_server.api.subscribe import ProtoEncoder
@@ -37,10 +38,18 @@ from presence_server.settings import (
     engine_config,
     parse_address,
     stream_config,
+    telephony_adapters,
+    telephony_options,
 )
 from presence_server.storage.db import Database
 from presence_server.storage.migrate import migrate
 from presence_server.streaming import Streams
+from presence_server.telephony import (
+    AdapterRegistry,
+    RegistryError,
+    TelephonySync,
+    health_service_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +112,7 @@ class PresenceServer:
         self._database: Database | None = None
         self._engine: PresenceEngine | None = None
         self._streams: Streams | None = None
+        self._telephony: TelephonySync | None = None
         self._server: grpc.aio.Server | None = None
         self._metrics_endpoint: MetricsEndpoint | None = None
         self._port: int | None = None
@@ -130,6 +140,13 @@ class PresenceServer:
         """The bound metrics port, ``None`` when metrics are disabled."""
         endpoint = self._metrics_endpoint
         return None if endpoint is None else endpoint.port
+
+    @property
+    def engine(self) -> PresenceEngine:
+        """The presence engine of the started server."""
+        if self._engine is None:
+            raise RuntimeError("the server is not started")
+        return self._engine
 
     @property
     def streams(self) -> Streams:
@@ -171,6 +188,8 @@ class PresenceServer:
         self._engine = PresenceEngine(
             self._database, self.clock, engine_config(self.settings)
         )
+        # Before the engine starts: the outbox joins its transactions.
+        self._telephony = self._make_telephony(self._engine)
         await self._engine.start()
         tally = StatusTally()
         tally.reset(await self._engine.query())
@@ -196,6 +215,7 @@ class PresenceServer:
         self._service_names = add_services(server, catalog)
         add_presence_service(server, self._engine, self.stopping, self._streams)
         add_report_service(server, Reports(self._database, self.clock))
+        add_telephony_service(server, self._telephony)
         if settings.clock == "simulated":
             self._service_names += self._add_simulation(server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
@@ -214,12 +234,45 @@ class PresenceServer:
         await server.start()
         for name in ("", *self._service_names):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._start_telephony()
 
         logger.info(
             "listening on %s, database %s%s",
             _host_port(parse_address(settings.listen_address)[0], self.port),
             self._database.display_url,
             self._metrics_note(),
+        )
+
+    def _make_telephony(self, engine: PresenceEngine) -> TelephonySync:
+        names = telephony_adapters(self.settings)
+        try:
+            adapters = AdapterRegistry().create(names, self.clock) if names else []
+        except RegistryError as error:
+            raise StartupError(str(error)) from None
+        return TelephonySync(
+            engine,
+            adapters,
+            options=telephony_options(self.settings),
+            refresh=timedelta(seconds=self.settings.telephony_refresh_seconds),
+            on_connection=self._telephony_health,
+        )
+
+    async def _start_telephony(self) -> None:
+        # Each adapter is NOT_SERVING in the health service until connected.
+        telephony = self._telephony
+        if telephony is None:
+            return
+        for name in telephony.names:
+            await self.health.set(
+                health_service_name(name), health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+        await telephony.start()
+
+    async def _telephony_health(self, adapter: str, connected: bool) -> None:
+        status = health_pb2.HealthCheckResponse
+        await self.health.set(
+            health_service_name(adapter),
+            status.SERVING if connected else status.NOT_SERVING,
         )
 
     def _add_simulation(self, server: grpc.aio.Server) -> tuple[str, ...]:
@@ -295,12 +348,16 @@ class PresenceServer:
         database, self._database = self._database, None
         engine, self._engine = self._engine, None
         streams, self._streams = self._streams, None
+        telephony, self._telephony = self._telephony, None
 
         if server is not None:
             await self.health.enter_graceful_shutdown()
             await server.stop(grace)
         if endpoint is not None:
             endpoint.stop()
+        if telephony is not None:
+            # Prompt: what is not on the PBX yet stays in the outbox.
+            await telephony.stop()
         if streams is not None:
             await streams.stop()
         if engine is not None:

@@ -25,6 +25,12 @@ stops the process before anything starts.
 | PRESENCE_EVENT_RETENTION  | ``100000``: newest revisions kept for resume |
 | PRESENCE_FEED_POLL_MS     | ``500``: reads of other instances' events |
 | PRESENCE_FANOUT_MESSAGES_PER_SECOND | ``10000``: fan-out budget under load |
+| PRESENCE_TELEPHONY_ADAPTERS | empty: telephony adapters to enable, like ``asterisk`` |
+| PRESENCE_TELEPHONY_CALL_TIMEOUT_SECONDS | ``10``: one PBX read or write |
+| PRESENCE_TELEPHONY_RETRY_INITIAL_SECONDS | ``1``: first wait before a retry |
+| PRESENCE_TELEPHONY_RETRY_MAX_SECONDS | ``60``: longest wait between retries |
+| PRESENCE_TELEPHONY_REFRESH_SECONDS | ``300``: desired states redone; 0 = at start |
+| PRESENCE_TELEPHONY_<NAME>_* | each adapter's own settings (its ``config``) |
 
 A simulated clock stands still until an administrator moves it with the
 ``SimulatedClockService`` RPCs, which only such a server offers. It is for
@@ -49,6 +55,7 @@ from presence_server.domain.presence import ActivityKind
 from presence_server.engine.rules import EngineConfig
 from presence_server.storage.db import normalize_url
 from presence_server.streaming.service import StreamConfig
+from presence_server.telephony.worker import SyncOptions, backoff
 
 ENV_PREFIX = "PRESENCE_"
 DATABASE_FILE = "presence.db"
@@ -59,6 +66,7 @@ ClockKind = Literal["system", "simulated"]
 
 _HOST_PORT = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\[\]]*):(?P<port>[0-9]{1,5})")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*\.?")
+_ADAPTER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -167,6 +175,40 @@ class Settings(BaseSettings):
         ge=100,
         description="stream messages per second fan-out aims at under load",
     )
+
+    # --- telephony adapters (presence_server.telephony) ----------------------
+    telephony_adapters: str = Field(
+        "",
+        description="adapters to enable, comma-separated (asterisk, fake, ...); "
+        "each reads its own PRESENCE_TELEPHONY_<NAME>_* settings",
+    )
+    telephony_call_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="longest PBX read or write before a retry"
+    )
+    telephony_retry_initial_seconds: float = Field(
+        1.0, gt=0, le=300, description="first wait before retrying a PBX write"
+    )
+    telephony_retry_max_seconds: float = Field(
+        60.0, gt=0, le=3600, description="longest wait between PBX retries"
+    )
+    telephony_refresh_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="how often desired PBX states are recomputed from presence "
+        "(edited agents and status types); 0 = only at start",
+    )
+
+    @field_validator("telephony_adapters")
+    @classmethod
+    def _check_adapters(cls, value: str) -> str:
+        names = [n.strip().lower() for n in value.split(",") if n.strip()]
+        for name in names:
+            if not _ADAPTER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an adapter name")
+        if len(set(names)) != len(names):
+            raise ValueError("names an adapter twice")
+        return ",".join(names)
 
     # --- the simulated clock (replays, training) --------------------------
     clock: ClockKind = Field(
@@ -280,6 +322,25 @@ def engine_config(settings: Settings) -> EngineConfig:
         activity_ceiling=timedelta(minutes=settings.activity_ceiling_minutes),
         max_shift=timedelta(hours=settings.max_shift_hours),
         wrap_up={kind: timedelta(seconds=s) for kind, s in wrap_up.items() if s},
+    )
+
+
+def telephony_adapters(settings: Settings) -> list[str]:
+    """Names of the telephony adapters to enable, in the order given."""
+    return [n for n in settings.telephony_adapters.split(",") if n]
+
+
+def telephony_options(settings: Settings) -> SyncOptions:
+    """How telephony workers retry."""
+    return SyncOptions(
+        call_timeout=settings.telephony_call_timeout_seconds,
+        wait=backoff(
+            settings.telephony_retry_initial_seconds,
+            max(
+                settings.telephony_retry_max_seconds,
+                settings.telephony_retry_initial_seconds,
+            ),
+        ),
     )
 
 

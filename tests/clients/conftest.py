@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from presence_client import PresenceClient, RetryPolicy
 from presence_client.messages import Agent
+
 from presence_server.engine.clock import ManualClock
 from tests.helpers.server import RunningServer, running_server
 

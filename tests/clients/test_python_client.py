@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from presence_client import (
     EtagMismatchError,
     InvalidArgumentError,
@@ -26,6 +25,7 @@ from presence_client.messages import (
     StatusKind,
     StatusType,
 )
+
 from tests.clients.conftest import QUICK_RETRY, create_agent
 from tests.helpers.server import RunningServer
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import grpc
 import pytest
-
 from presence_client import NotFoundError, PresenceClient, RetryPolicy
 from presence_client.messages import (
     ConnectionState,
@@ -22,8 +21,14 @@ from presence_client.messages import (
     StatusType,
 )
 from presence_client.proto import presence_pb2
+
 from tests.clients.conftest import create_agent
-from tests.helpers.server import DEFAULT_TIMEOUT, RunningServer, ServerProcess
+from tests.helpers.server import (
+    DEFAULT_TIMEOUT,
+    RunningServer,
+    ServerProcess,
+    poll_until,
+)
 
 # Patient enough to wait out a server restart.
 PATIENT = RetryPolicy(attempts=200, initial_backoff=0.02, max_backoff=0.1)
@@ -120,7 +125,11 @@ async def test_set_status_sent_while_the_server_is_down_lands_once_it_is_back(
         _close_output(process)
 
         pending = asyncio.create_task(client.set_status(agent, "available"))
-        await _until(lambda: any("retrying" in r.getMessage() for r in caplog.records))
+
+        async def retried() -> bool:
+            return any("retrying" in r.getMessage() for r in caplog.records)
+
+        await poll_until(retried, what="a retry")
         with ServerProcess(process.data_dir, listen_address=process.address) as back:
             await asyncio.to_thread(back.wait_until_listening)
             change = await asyncio.wait_for(pending, DEFAULT_TIMEOUT)
@@ -182,9 +191,3 @@ async def test_session_of_an_unknown_agent_fails_with_not_found(
     with pytest.raises(NotFoundError):
         async with client.session("nobody-at-all"):
             pass
-
-
-async def _until(condition: Any, seconds: float = DEFAULT_TIMEOUT) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.01)

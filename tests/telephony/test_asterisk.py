@@ -62,7 +62,7 @@ async def connected(stack: Stack, clock: ManualClock) -> None:
     """Let the adapter (re)connect: backoff waits move with the clock."""
 
     async def up() -> bool:
-        if stack.sync.workers["asterisk"].adapter.is_connected:
+        if stack.sync.workers["asterisk"].connected:
             return True
         await clock.advance(timedelta(seconds=5))
         return False
@@ -70,11 +70,20 @@ async def connected(stack: Stack, clock: ManualClock) -> None:
     await poll_until(up, what="the adapter connected")
 
 
+async def lost(stack: Stack) -> None:
+    """Wait until the adapter noticed that Asterisk went away."""
+
+    async def down() -> bool:
+        return not stack.sync.workers["asterisk"].connected
+
+    await poll_until(down, what="the loss noticed")
+
+
 async def settle(stack: Stack) -> None:
     worker = stack.sync.workers["asterisk"]
 
     async def done() -> bool:
-        return worker.adapter.is_connected and worker.queue_depth() == 0
+        return worker.connected and worker.queue_depth() == 0
 
     await poll_until(done, what="the PBX in sync")
     await stack.sync.inbound["asterisk"].drain()
@@ -165,6 +174,7 @@ async def test_pbx_down_for_a_minute_while_the_agent_changes_twenty_times(
         await stack.say("available")
         await settle(stack)
         await asterisk.stop()
+        await lost(stack)
 
         for status in plan:
             await stack.say(status)
@@ -187,6 +197,7 @@ async def test_server_restarted_during_the_outage_syncs_once_after(
         await stack.say("available")
         await settle(stack)
         await asterisk.stop()
+        await lost(stack)
         for status in ("break", "available", "lunch", "meeting", "lunch"):
             await stack.say(status)
             await clock.advance(timedelta(seconds=10))
@@ -219,6 +230,7 @@ async def test_a_pbx_restart_that_forgets_pauses_is_reconciled_on_reconnect(
         await settle(stack)
 
         await asterisk.restart(forget_pauses=True)
+        await lost(stack)
         await connected(stack, clock)
         await settle(stack)
 
@@ -308,6 +320,7 @@ async def test_a_call_that_ended_while_disconnected_ends_on_reconnect(
 
         # Asterisk crashes mid-call: the call is gone when it is back.
         await asterisk.restart()
+        await lost(stack)
         await connected(stack, clock)
         await poll_until(lambda: _no_activity(stack), what="the stale call ended")
         await settle(stack)
@@ -380,15 +393,19 @@ async def test_ring_mobile_and_external_calls_when_configured(
         available = dict(asterisk.astdb)
         await s.say("lunch")
         await settle(s)
+        lunch = dict(asterisk.astdb), asterisk.device_states["Custom:FOLLOWME1001"]
+        await s.say("available")
+        await settle(s)
 
-        assert available[("AMPUSER", "1001/followme/ddial")] == "EXTENSION"
+        # A missing key means "off": it is first written when turned on.
+        assert ("AMPUSER", "1001/followme/ddial") not in available
         assert available[("PRESENCE", "1001/external")] == "YES"
-        assert asterisk.astdb[("AMPUSER", "1001/followme/ddial")] == "DIRECT"
-        assert asterisk.astdb[("AMPUSER", "1001/followme/grplist")] == (
-            "1001-15550001001#"
-        )
-        assert asterisk.astdb[("PRESENCE", "1001/external")] == "NO"
-        assert asterisk.device_states["Custom:FOLLOWME1001"] == "INUSE"
+        assert lunch[0][("AMPUSER", "1001/followme/ddial")] == "DIRECT"
+        assert lunch[0][("AMPUSER", "1001/followme/grplist")] == "1001-15550001001#"
+        assert lunch[0][("PRESENCE", "1001/external")] == "NO"
+        assert lunch[1] == "INUSE"
+        assert asterisk.astdb[("AMPUSER", "1001/followme/ddial")] == "EXTENSION"
+        assert asterisk.device_states["Custom:FOLLOWME1001"] == "NOT_INUSE"
         assert {"ring_mobile", "external_calls"} <= s.sync.health()[0].honours
 
 

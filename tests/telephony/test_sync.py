@@ -194,6 +194,27 @@ async def test_a_refused_write_is_retried_with_the_latest_state_only(
         assert "refused" in stack.sync.health()[0].last_error
 
 
+async def test_a_write_that_did_not_stick_is_counted_as_drift_and_retried(
+    database: Database, clock: ManualClock, catalog: Catalog
+) -> None:
+    pbx = FakePbx()
+    async with running(database, clock, [FakeAdapter(pbx=pbx)]) as stack:
+        await stack.say("available")
+        await settle(stack)
+        pbx.lose_writes = 1
+
+        await stack.say("break")
+        await poll_until(
+            lambda: _async(stack.sync.health()[0].drift_count == 1), what="drift"
+        )
+        await clock.advance(timedelta(seconds=1))
+        await settle(stack)
+
+        assert seats(pbx)["support"] == Seat(True, "Break")
+        assert [d.status_id for _, d in pbx.attempts[-2:]] == ["break", "break"]
+        assert "differs after write" in stack.sync.health()[0].last_error
+
+
 async def test_a_call_on_the_pbx_defers_lunch_until_hang_up(
     database: Database, clock: ManualClock, catalog: Catalog
 ) -> None:

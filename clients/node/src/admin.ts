@@ -146,11 +146,7 @@ export class Agents {
   }
 
   unarchive(id: string, etag = ""): Promise<Agent> {
-    return this.rpc.unary(
-      this.stub.unarchiveAgent.bind(this.stub),
-      { id, etag },
-      { retry: false },
-    );
+    return this.rpc.unary(this.stub.unarchiveAgent.bind(this.stub), { id, etag }, { retry: false });
   }
 
   /** Delete an agent with no presence history (archive it otherwise). */

@@ -221,10 +221,7 @@ export function fromServiceError(error: ServiceError): PresenceError {
 }
 
 /** The `google.rpc.Status` in the trailers, if it agrees with the code. */
-export function richStatus(
-  metadata: Metadata | undefined,
-  code: Code,
-): Status | undefined {
+export function richStatus(metadata: Metadata | undefined, code: Code): Status | undefined {
   const [value] = metadata?.get(STATUS_DETAILS_KEY) ?? [];
   if (value === undefined || typeof value === "string") {
     return undefined;
@@ -247,23 +244,25 @@ function readDetails(status: Status): ErrorFacts {
         break;
       }
       case "google.rpc.BadRequest":
-        facts.fieldViolations = BadRequest.decode(detail.value).fieldViolations.map(
-          (v) => ({ field: v.field, description: v.description }),
-        );
-        break;
-      case "google.rpc.PreconditionFailure":
-        facts.preconditionViolations = PreconditionFailure.decode(
-          detail.value,
-        ).violations.map((v) => ({
-          type: v.type,
-          subject: v.subject,
+        facts.fieldViolations = BadRequest.decode(detail.value).fieldViolations.map((v) => ({
+          field: v.field,
           description: v.description,
         }));
         break;
-      case "google.rpc.QuotaFailure":
-        facts.quotaViolations = QuotaFailure.decode(detail.value).violations.map(
-          (v) => ({ subject: v.subject, description: v.description }),
+      case "google.rpc.PreconditionFailure":
+        facts.preconditionViolations = PreconditionFailure.decode(detail.value).violations.map(
+          (v) => ({
+            type: v.type,
+            subject: v.subject,
+            description: v.description,
+          }),
         );
+        break;
+      case "google.rpc.QuotaFailure":
+        facts.quotaViolations = QuotaFailure.decode(detail.value).violations.map((v) => ({
+          subject: v.subject,
+          description: v.description,
+        }));
         break;
       case "google.rpc.ResourceInfo": {
         const info = ResourceInfo.decode(detail.value);

@@ -44,12 +44,8 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       const retryable = error instanceof PresenceError && error.transient;
-      const wait = Math.min(
-        policy.initialBackoffMs * 2 ** (attempt - 1),
-        policy.maxBackoffMs,
-      );
-      const late =
-        policy.totalMs !== undefined && Date.now() - started + wait > policy.totalMs;
+      const wait = Math.min(policy.initialBackoffMs * 2 ** (attempt - 1), policy.maxBackoffMs);
+      const late = policy.totalMs !== undefined && Date.now() - started + wait > policy.totalMs;
       if (!retryable || attempt >= policy.attempts || late) {
         throw error;
       }

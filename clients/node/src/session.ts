@@ -45,7 +45,8 @@ export class SessionClosedError extends Error {
  * presence, `connected` whether a stream is open now, and `updates()` /
  * `onPresence()` give every presence the server pushes. A failure that
  * reconnecting cannot cure (unknown or archived agent) ends the session:
- * `start`, `waitFor` and the `updates()` loop reject with it.
+ * `start`, `waitFor` and the `updates()` loop reject with it. While the
+ * server cannot be reached, `start()` waits for it.
  */
 export class AgentSession {
   presence: AgentStatus | undefined;

@@ -144,10 +144,7 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
     }
   }
 
-  private itemsOf(
-    message: SubscribePresenceResponse,
-    pages: AgentStatus[],
-  ): SubscriptionItem[] {
+  private itemsOf(message: SubscribePresenceResponse, pages: AgentStatus[]): SubscriptionItem[] {
     const items: SubscriptionItem[] = [];
     if (message.snapshot.length > 0 || message.snapshotEnd) {
       pages.push(...message.snapshot);

@@ -111,9 +111,7 @@ describe("presence calls and typed errors", () => {
     await client.setStatus(agent, "break");
     const revision = first.presence?.revision ?? 0;
 
-    const error = await rejection(
-      client.setStatus(agent, "lunch", { expectedRevision: revision }),
-    );
+    const error = await rejection(client.setStatus(agent, "lunch", { expectedRevision: revision }));
 
     assert.ok(error instanceof StaleRevisionError);
     assert.equal(error.currentRevision, revision + 1);

@@ -19,6 +19,8 @@ from presence_server._proto.presence.v1 import (
     simulation_pb2_grpc,
     status_types_pb2,
     status_types_pb2_grpc,
+    telephony_pb2,
+    telephony_pb2_grpc,
 )
 from presence_server.catalog import Catalog
 from presence_server.engine.clock import ManualClock
@@ -26,6 +28,7 @@ from presence_server.engine.service import PresenceEngine
 from presence_server.observability.metrics import Metrics
 from presence_server.reports.service import Reports
 from presence_server.streaming import Streams
+from presence_server.telephony import TelephonySync
 
 from .agents import AgentServicer
 from .errors import ErrorInterceptor
@@ -35,6 +38,7 @@ from .simulation import Advance, SimulatedClockServicer
 from .status_types import StatusTypeServicer
 from .subscribe import ProtoEncoder, register_presence_service
 from .telemetry import TelemetryInterceptor
+from .telephony import TelephonyServicer
 
 # Full names of the services this server implements, as in the proto.
 SERVICE_NAMES: tuple[str, ...] = (
@@ -42,6 +46,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     agents_pb2.DESCRIPTOR.services_by_name["AgentService"].full_name,
     presence_pb2.DESCRIPTOR.services_by_name["PresenceService"].full_name,
     reports_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
+    telephony_pb2.DESCRIPTOR.services_by_name["TelephonyService"].full_name,
 )
 
 # Services only a server on a simulated clock offers (PRESENCE_CLOCK=simulated).
@@ -87,6 +92,13 @@ def add_report_service(server: Any, reports: Reports) -> None:
     )
 
 
+def add_telephony_service(server: Any, telephony: TelephonySync | None) -> None:
+    """Register the TelephonyService (one of ``SERVICE_NAMES``)."""
+    telephony_pb2_grpc.add_TelephonyServiceServicer_to_server(
+        TelephonyServicer(telephony), server
+    )
+
+
 def add_simulation_services(
     server: Any, clock: ManualClock, advance: Advance | None = None
 ) -> tuple[str, ...]:
@@ -108,9 +120,11 @@ __all__ = [
     "SimulatedClockServicer",
     "StatusTypeServicer",
     "TelemetryInterceptor",
+    "TelephonyServicer",
     "add_presence_service",
     "add_report_service",
     "add_services",
     "add_simulation_services",
+    "add_telephony_service",
     "interceptors",
 ]

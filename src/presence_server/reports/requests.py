@@ -79,7 +79,7 @@ def check_report(
             violations.append(
                 FieldViolation("interval_minutes", "must be 15, 30 or 60 with INTERVAL")
             )
-        if start and end and end - start > MAX_INTERVAL_RANGE:
+        if start and end and MAX_INTERVAL_RANGE < end - start <= MAX_RANGE:
             violations.append(
                 FieldViolation(
                     "end_time",

@@ -32,7 +32,8 @@ class Subscription:
     - ``from_revision`` too old or ahead of the log: a snapshot flagged as a
       resync;
     - ``include_snapshot``: the snapshot;
-    - neither: a heartbeat at the revision the stream starts after.
+    - neither: a heartbeat at the revision the stream starts after (where
+      this server's feed is: it may be a few changes behind the database).
     """
 
     def __init__(
@@ -118,9 +119,9 @@ class Subscription:
             async for message in self._snapshot(subscriber, resync=False):
                 yield message
             return
-        # Live from now: from what is committed, which the feed may not have
-        # read yet.
-        start = max(start, await log.last_revision(self._db))
+        # Live from where the feed is: no database read, so that a thousand
+        # dashboards may connect at once. Changes committed just before that
+        # the feed has not read yet still come, after the heartbeat.
         subscriber.sent = start
         yield encoder.heartbeat(start)
         self._hub.go_live(subscriber, start)

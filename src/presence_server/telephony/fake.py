@@ -63,8 +63,10 @@ class FakePbx:
         self.reads = 0
         # A slow PBX: while not None, writes wait until this event is set.
         self.hold: asyncio.Event | None = None
-        # This many next writes are refused (a PBX error).
+        # This many next writes are refused (a PBX error), or accepted and
+        # then not applied (drift, found by the read-back).
         self.refuse_writes = 0
+        self.lose_writes = 0
         self._sinks: list[InboundSink] = []
         self._calls: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -202,6 +204,9 @@ class FakeAdapter:
         if self.pbx.refuse_writes > 0:
             self.pbx.refuse_writes -= 1
             raise AdapterError("the fake PBX refused the write")
+        if self.pbx.lose_writes > 0:
+            self.pbx.lose_writes -= 1
+            return
         extension = desired.line.extension
         want = desired.state
         held = self.pbx.line(extension)

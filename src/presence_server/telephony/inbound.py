@@ -38,7 +38,6 @@ from presence_server.telephony.desired import (
     derive,
     differences,
 )
-from presence_server.telephony.worker import InboundHandler
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ _TRUE = frozenset({"true", "yes", "1", "on"})
 Work = Callable[[], Awaitable[None]]
 
 
-class Inbound(InboundHandler):
+class Inbound:
     """Applies one adapter's reports to the engine, in order.
 
     Args:

@@ -114,6 +114,9 @@ class Outbox:
         """
         changed: list[dict[str, Any]] = []
         gone: list[tuple[str, str]] = []
+        # Known limitation: one pass over every agent holds the engine's
+        # revision lock (status changes wait for it); fine for thousands of
+        # agents, to be chunked if a deployment grows far beyond that.
         async with self.db.write() as session:
             await store.take_revisions(session, lock=self._lock)
             types = await store.load_types(session)

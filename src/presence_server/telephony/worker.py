@@ -18,10 +18,6 @@ an attempt always works on the *latest* desired state: a superseded one is
 never sent. Cancellation is never retried. When the adapter (re)connects,
 and when it asks for it (Asterisk's ``FullyBooted``), every agent is
 verified again ("reconcile").
-
-Known limitation: with several server instances on one database each runs
-its own workers, so the PBX gets each write once per instance. Writes are
-absolute, so the result is right, only repeated.
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -68,8 +64,9 @@ def backoff(initial: float = 1.0, cap: float = 60.0) -> wait_base:
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
-    """How a worker retries. ``wait`` is any tenacity wait strategy (tests
-    use ``tenacity.wait_none()``)."""
+    """How a worker retries. ``wait`` is any tenacity wait strategy; its
+    waits pass on the worker's clock (tests give ``tenacity.wait_fixed(1)``
+    with a ManualClock)."""
 
     call_timeout: float = 10.0
     wait: wait_base = field(default_factory=backoff)
@@ -175,6 +172,9 @@ class SyncWorker:
 
     async def start(self) -> None:
         """Load the outbox, start the adapter; every agent gets verified."""
+        # Known limitation: with several server instances on one database,
+        # each runs its own workers and the PBX gets each write once per
+        # instance. Writes are absolute, so the result is right, only repeated.
         for entry in await self.outbox.load(self.name):
             self._offer(entry, verify=True)
         self._tasks = [
@@ -491,6 +491,11 @@ class SyncWorker:
 
     # --- health -------------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        """Connected, as the adapter said (``sink.connected()``) and still is."""
+        return self._connected.is_set() and self.adapter.is_connected
+
     def queue_depth(self) -> int:
         """Agents whose latest desired state is not yet confirmed on the PBX
         (counting changes notified but not yet read from the outbox)."""
@@ -500,7 +505,7 @@ class SyncWorker:
     def health(self) -> AdapterHealth:
         return AdapterHealth(
             name=self.name,
-            connected=self.adapter.is_connected,
+            connected=self.connected,
             last_error=self.last_error,
             last_error_time=self.last_error_time,
             queue_depth=self.queue_depth(),
@@ -511,24 +516,22 @@ class SyncWorker:
         )
 
 
-class InboundHandler:
-    """What a worker hands inbound reports to (implemented in ``inbound``)."""
+class InboundHandler(Protocol):
+    """Where a worker hands inbound reports (``inbound.Inbound``). Each
+    method returns at once; the work is queued."""
 
-    def call_started(self, agent_id: str, call_id: str) -> None:
-        raise NotImplementedError
+    def call_started(self, agent_id: str, call_id: str) -> None: ...
 
-    def call_ended(self, agent_id: str, call_id: str) -> None:
-        raise NotImplementedError
+    def call_ended(self, agent_id: str, call_id: str) -> None: ...
 
-    def calls_snapshot(self, live: Mapping[str, Collection[str]]) -> None:
-        raise NotImplementedError
+    def calls_snapshot(self, live: Mapping[str, Collection[str]]) -> None: ...
 
     def phone_change(
         self, agent_id: str, desired: DesiredState, observed: Observed
     ) -> bool:
         """Start turning a phone-side change into a status change; False when
-        no status maps to it (the worker then restores the desired state)."""
-        raise NotImplementedError
+        it will not (the worker then restores the desired state at once)."""
+        ...
 
 
 class _Sink:

@@ -49,7 +49,9 @@ export async function publicApi(client: PresenceClient): Promise<void> {
 
   const presence = await client.getPresence("alice");
   expectType<Exact<typeof presence.revision, number>>();
-  expectType<Exact<typeof presence.upcomingStatus, import("../../src/index.js").StatusRef | undefined>>();
+  expectType<
+    Exact<typeof presence.upcomingStatus, import("../../src/index.js").StatusRef | undefined>
+  >();
   expectType<Exact<typeof presence.since, Date | undefined>>();
 
   const listed = await client.listPresence({ teams: ["blue"], routableOnly: true });

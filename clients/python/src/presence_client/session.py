@@ -57,7 +57,8 @@ class AgentSession:
     now, and :meth:`updates` yields every presence the server pushes. A
     failure that reconnecting cannot cure (an unknown or archived agent)
     ends the session: :meth:`updates`, :meth:`wait_for` and
-    :meth:`wait_connected` raise it.
+    :meth:`wait_connected` raise it. While the server cannot be reached,
+    entering waits for it: bound it with ``asyncio.timeout`` if need be.
     """
 
     def __init__(

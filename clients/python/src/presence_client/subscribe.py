@@ -68,6 +68,10 @@ class Subscription:
     Events come one by one in revision order, each once. :attr:`revision`
     is the revision everything handed out so far reaches; keep it to
     resume in another process with ``from_revision``.
+
+    While the server is down the next item simply takes longer: bound the
+    wait with ``asyncio.timeout`` where that matters. Iterate from one task;
+    to stop from another, cancel the iterating task.
     """
 
     def __init__(

@@ -173,6 +173,7 @@ class AsteriskAdapter:
             on_disconnected=sink.disconnected,
             connect_timeout=config.connect_timeout_seconds,
             backoff=(config.reconnect_initial_seconds, config.reconnect_max_seconds),
+            ping=config.ping_seconds,
         )
         await self._ami.start()
 
@@ -256,7 +257,11 @@ class AsteriskAdapter:
         if wanted and (
             seats is None
             or added
-            or _pause_differs(seats, want.paused, want.pause_reason)
+            or _pause_differs(
+                {q: seat for q, seat in seats.items() if q in wanted},
+                want.paused,
+                want.pause_reason,
+            )
         ):
             fields = [("Interface", interface), ("Paused", _flag(want.paused))]
             if want.paused:

@@ -163,8 +163,11 @@ class AmiClient:
             read further (the adapter reconciles here).
         on_disconnected: called with a reason after each loss, and after each
             failed attempt to connect.
-        connect_timeout: for the TCP connect, the greeting and the login.
+        connect_timeout: for the TCP connect, the greeting and the login,
+            and for the answer to a keep-alive ``Ping``.
         backoff: first and longest wait between connection attempts.
+        ping: a ``Ping`` is sent this often; without an answer the connection
+            is dropped and made again (a silently dead TCP peer is found).
     """
 
     def __init__(
@@ -180,6 +183,7 @@ class AmiClient:
         on_disconnected: Callable[[str], None],
         connect_timeout: float = 5.0,
         backoff: tuple[float, float] = (1.0, 30.0),
+        ping: float = 20.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -191,6 +195,7 @@ class AmiClient:
         self._on_disconnected = on_disconnected
         self._connect_timeout = connect_timeout
         self._backoff = backoff
+        self._ping = ping
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[str, _Pending] = {}
         self._ids = itertools.count(1)
@@ -306,7 +311,13 @@ class AmiClient:
                 await self._on_connected()
             except Exception:
                 logger.exception("handling the connection to %s failed", self.where)
-            await reading
+            pinging = asyncio.create_task(self._keep_alive(writer))
+            try:
+                await reading
+            finally:
+                pinging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pinging
         except asyncio.IncompleteReadError:
             return "Asterisk closed the connection"
         finally:
@@ -314,6 +325,23 @@ class AmiClient:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reading
         return "Asterisk closed the connection"
+
+    async def _keep_alive(self, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await self.clock.sleep_until(
+                self.clock.now() + timedelta(seconds=self._ping)
+            )
+            try:
+                await self._send("Ping", (), self._connect_timeout)
+            except (TimeoutError, AmiConnectionError) as error:
+                logger.warning(
+                    "Asterisk at %s did not answer a ping (%s); reconnecting",
+                    self.where,
+                    _reason(error),
+                )
+                # The reader then ends, and the connection is made again.
+                writer.close()
+                return
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         try:
@@ -367,8 +395,13 @@ class AmiClient:
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._pending[action_id] = _Pending(name, future)
         try:
-            writer.write(frame)
-            await writer.drain()
+            try:
+                writer.write(frame)
+                await writer.drain()
+            except OSError as error:
+                raise AmiConnectionError(
+                    f"connection to {self.where} lost: {_reason(error)}"
+                ) from error
             async with asyncio.timeout(seconds):
                 return await future
         finally:

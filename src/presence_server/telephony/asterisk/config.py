@@ -18,6 +18,7 @@
 | ACTION_TIMEOUT_SECONDS | ``10`` | longest wait for one AMI answer |
 | CONNECT_TIMEOUT_SECONDS | ``5`` | connect, greeting and login |
 | RECONNECT_INITIAL_SECONDS, RECONNECT_MAX_SECONDS | ``1``, ``30`` | reconnect backoff |
+| PING_SECONDS | ``20`` | keep-alive ``Ping``; no answer = reconnect |
 
 ``EXTERNAL_CALLS_KEY`` is an AstDB ``FAMILY/KEY`` template such as
 ``PRESENCE/{ext}/external``; the adapter writes ``YES`` or ``NO`` there for
@@ -42,8 +43,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class AsteriskConfig(BaseSettings):
     """See the module table. The secret is a ``SecretStr``: never shown."""
 
+    # Errors never echo the input: it holds the secret.
     model_config = SettingsConfigDict(
-        env_prefix="PRESENCE_TELEPHONY_ASTERISK_", extra="forbid"
+        env_prefix="PRESENCE_TELEPHONY_ASTERISK_",
+        extra="forbid",
+        hide_input_in_errors=True,
     )
 
     host: str = "127.0.0.1"
@@ -65,6 +69,7 @@ class AsteriskConfig(BaseSettings):
     connect_timeout_seconds: float = Field(5.0, gt=0, le=300)
     reconnect_initial_seconds: float = Field(1.0, gt=0, le=300)
     reconnect_max_seconds: float = Field(30.0, gt=0, le=3600)
+    ping_seconds: float = Field(20.0, gt=0, le=3600)
 
     @field_validator(
         "member_interface", "device", "presence_provider", "dnd_device_state"
