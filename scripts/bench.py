@@ -1,6 +1,7 @@
 """Benchmarks that print their figures.
 
     python scripts/bench.py set-status [--duration 5] [--agents 1000]
+    python scripts/bench.py fan-out [--duration 30] [--subscribers 1,100,1000]
 
 ``set-status`` starts a real ``presence-server`` (SQLite, then PostgreSQL
 when reachable), creates the agents, and drives ``SetStatus`` at each
@@ -8,6 +9,8 @@ concurrency for ``--duration`` seconds from one client process; then it does
 the same against a bare grpc.aio server whose ``SetStatus`` handler returns an
 empty answer, the floor any Python gRPC service stands on. Every change the
 real server answers is committed to its database first.
+
+``fan-out`` measures presence streams; see ``scripts/bench_fanout.py``.
 """
 
 from __future__ import annotations
@@ -64,7 +67,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(args: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def server_process(
+    args: list[str], env: dict[str, str], port: int
+) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         args,
         env={**os.environ, **env},
@@ -74,7 +79,7 @@ def server_process(args: list[str], env: dict[str, str], port: int) -> Iterator[
     )
     try:
         _wait_for_port(port, process)
-        yield
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -260,12 +265,39 @@ def main() -> None:
     bench.add_argument("--sqlite-only", action="store_true")
     bare = commands.add_parser("bare-server", help=argparse.SUPPRESS)
     bare.add_argument("port", type=int)
+    fan = commands.add_parser("fan-out", help="presence streams to many subscribers")
+    fan.add_argument("--duration", type=float, default=30.0)
+    fan.add_argument("--agents", type=int, default=1000)
+    fan.add_argument("--subscribers", default="1,100,1000")
+    fan.add_argument("--rate", type=float, default=100.0, help="changes per second")
+    fan.add_argument(
+        "--slow-rate",
+        type=float,
+        default=10.0,
+        help="a last run at this rate with the most subscribers; 0 = none",
+    )
+    client = commands.add_parser("fan-out-client", help=argparse.SUPPRESS)
+    client.add_argument("address")
+    client.add_argument("subscribers", type=int)
+    bare_fan = commands.add_parser("bare-fanout-server", help=argparse.SUPPRESS)
+    bare_fan.add_argument("port", type=int)
     options = parser.parse_args()
 
     if options.command == "bare-server":
         asyncio.run(bare_server(options.port))
-    else:
+    elif options.command == "set-status":
         asyncio.run(set_status(options))
+    else:
+        import bench_fanout
+
+        if options.command == "fan-out":
+            asyncio.run(bench_fanout.fan_out(options))
+        elif options.command == "fan-out-client":
+            asyncio.run(
+                bench_fanout.subscriber_process(options.address, options.subscribers)
+            )
+        else:
+            asyncio.run(bench_fanout.bare_fanout_server(options.port))
 
 
 if __name__ == "__main__":

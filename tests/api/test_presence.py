@@ -386,3 +386,38 @@ async def test_concurrent_retries_of_one_request_count_once(
         presence_pb2.GetPresenceRequest(agent_id="ann")
     )
     assert final.uses_this_shift == 1
+
+
+async def test_a_request_id_reused_for_another_request_is_refused(
+    server: RunningServer,
+) -> None:
+    await make_agent(server, "ann")
+    await set_status(server, "ann", "available", request_id="req-1")
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await set_status(server, "ann", "meeting", request_id="req-1")
+
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = details(refused.value)["BadRequest"].field_violations
+    assert [v.field for v in violations] == ["request_id"]
+    still = await server.presence.GetPresence(
+        presence_pb2.GetPresenceRequest(agent_id="ann")
+    )
+    assert still.status.id == "available"
+
+
+async def test_an_archived_agent_is_left_out_of_lists_but_shown_when_named(
+    server: RunningServer,
+) -> None:
+    await make_agent(server, "ann")
+    await make_agent(server, "bob")
+    await set_status(server, "bob", "available")
+    await server.agents.ArchiveAgent(agents_pb2.ArchiveAgentRequest(id="bob"))
+
+    listed = await server.presence.ListPresence(presence_pb2.ListPresenceRequest())
+    named = await server.presence.GetPresence(
+        presence_pb2.GetPresenceRequest(agent_id="bob")
+    )
+
+    assert [p.agent_id for p in listed.presences] == ["ann"]
+    assert named.status.id == "available"

@@ -13,6 +13,7 @@ from presence_server.catalog.common import (
     AGENT_ID_TAKEN,
     AGENT_IN_USE,
     AGENT_NOT_FOUND,
+    EXTENSION_TAKEN,
     INVALID_AGENT,
     INVALID_PAGE_SIZE,
     INVALID_PAGE_TOKEN,
@@ -450,3 +451,38 @@ async def test_page_size_defaults_to_and_is_capped_at_1000(
     assert page.agents[-1].id == "agent-0999"
     assert [a.id for a in rest.agents] == ["agent-1000"]
     assert rest.next_page_token == ""
+
+
+async def test_two_live_agents_cannot_share_an_extension(
+    catalog: Catalog, refused: Refused
+) -> None:
+    await catalog.create_agent(Agent(id="ann", display_name="Ann", extension="1001"))
+    bob = await catalog.create_agent(Agent(id="bob", display_name="Bob"))
+
+    error = await refused(
+        lambda: catalog.create_agent(
+            Agent(id="eve", display_name="Eve", extension="1001")
+        ),
+        AlreadyExists,
+        EXTENSION_TAKEN,
+    )
+    await refused(
+        lambda: catalog.update_agent(
+            "bob", Agent(id="bob", display_name="", extension="1001"), ["extension"], ""
+        ),
+        AlreadyExists,
+        EXTENSION_TAKEN,
+    )
+
+    assert "ann" in error.message
+    archived = await catalog.archive_agent("ann", "")
+    moved = await catalog.update_agent(
+        "bob", Agent(id="bob", display_name="", extension="1001"), ["extension"], ""
+    )
+    assert moved.extension == "1001"
+    assert moved.etag != bob.etag
+    await refused(
+        lambda: catalog.unarchive_agent("ann", archived.etag),
+        AlreadyExists,
+        EXTENSION_TAKEN,
+    )

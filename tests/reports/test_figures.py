@@ -18,7 +18,12 @@ from presence_server.domain.presence import (
 )
 from presence_server.domain.status_types import StatusKind
 from presence_server.reports.figures import Figures, History, compute, roll_up
-from presence_server.reports.groups import Group, day_groups, interval_groups
+from presence_server.reports.groups import (
+    Group,
+    day_groups,
+    interval_groups,
+    shift_groups,
+)
 
 KINDS = {
     "available": StatusKind.AVAILABLE,
@@ -351,3 +356,50 @@ def test_a_zero_length_period_counts_where_it_happens() -> None:
     assert "offline" not in first.statuses
     assert second.statuses["offline"].periods == 1
     assert second.statuses["offline"].uses == 1
+
+
+def test_a_zero_length_call_as_the_shift_ends_counts_in_that_shift() -> None:
+    base = datetime(1999, 2, 3, 12, tzinfo=UTC)
+    end = base + 8 * HOUR
+    shifts = [ShiftRecord("s1", "ann", base, end)]
+    calls = [
+        activity(base + HOUR, base + 2 * HOUR),
+        # Answered and hung up in the shift's last second, then EndShift.
+        activity(end, end),
+    ]
+    groups = shift_groups(shifts, base - HOUR, base + 24 * HOUR, ZoneInfo("UTC"))
+
+    (row,) = compute(History(activities=calls, shifts=shifts), groups, KINDS)
+
+    assert row.activities[ActivityKind.CALL].count == 2
+    assert row.last_activity == end
+    assert row.activity == HOUR
+
+
+def test_an_instant_shared_by_two_shifts_goes_to_the_shift_that_recorded_it() -> None:
+    base = datetime(1999, 2, 3, 12, tzinfo=UTC)
+    turn = base + 4 * HOUR
+    shifts = [
+        ShiftRecord("early", "ann", base, turn),
+        ShiftRecord("late", "ann", turn, base + 8 * HOUR),
+    ]
+    in_early = ActivityRecord("ann", ActivityKind.CALL, "a", turn, turn, "early", False)
+    in_late = ActivityRecord("ann", ActivityKind.CALL, "b", turn, turn, "late", False)
+    groups = shift_groups(shifts, base, base + 24 * HOUR, ZoneInfo("UTC"))
+
+    early, late = compute(History(activities=[in_early, in_late]), groups, KINDS)
+
+    assert early.activities[ActivityKind.CALL].count == 1
+    assert late.activities[ActivityKind.CALL].count == 1
+
+
+def test_a_zero_length_call_at_local_midnight_counts_on_the_new_day() -> None:
+    midnight = at(JERUSALEM, date(1999, 2, 2), 0)
+    groups = day_groups(midnight - HOUR, midnight + HOUR, JERUSALEM)
+
+    before, after = compute(
+        History(activities=[activity(midnight, midnight)]), groups, KINDS
+    )
+
+    assert ActivityKind.CALL not in before.activities
+    assert after.activities[ActivityKind.CALL].count == 1

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from presence_server.catalog.common import (
@@ -22,6 +23,7 @@ from presence_server.catalog.common import (
     AGENT_IN_USE,
     AGENT_NOT_FOUND,
     CATALOG_LOCK,
+    EXTENSION_TAKEN,
     INVALID_AGENT,
     INVALID_PAGE_SIZE,
     INVALID_PAGE_TOKEN,
@@ -78,6 +80,7 @@ async def create(session: AsyncSession, now: datetime, draft: Agent) -> Agent:
             metadata={"field": "agent.id", "agent": candidate.id},
             resource=(RESOURCE, candidate.id),
         )
+    await _check_extension_free(session, candidate)
 
     # A deleted agent never had presence history: its id may serve again.
     # Its revision goes on growing, so etags of the old agent stay stale.
@@ -170,6 +173,8 @@ async def update(
         raise InvalidArgument(violations, reason=INVALID_AGENT)
     if wanted == current:
         return current
+    if wanted.extension != current.extension:
+        await _check_extension_free(session, wanted)
 
     repo.write_fields(row, wanted)
     _touch(row, now)
@@ -182,6 +187,8 @@ async def archive(
     """Archive (or with ``archived=False`` unarchive); a repeat changes nothing."""
     row = await _load_for_write(session, agent_id, etag)
     if row.archived != archived:
+        if not archived:
+            await _check_extension_free(session, repo.to_domain(row))
         row.archived = archived
         _touch(row, now)
     return repo.to_domain(row)
@@ -200,6 +207,29 @@ async def delete(
         )
     row.deleted_at = now
     _touch(row, now)
+
+
+async def _check_extension_free(session: AsyncSession, agent: Agent) -> None:
+    # Telephony maps calls on an extension to one agent: two live agents
+    # cannot share it. Archived agents keep theirs (unarchiving rechecks).
+    if not agent.extension:
+        return
+    owner = await session.scalar(
+        select(AgentRow.id).where(
+            AgentRow.extension == agent.extension,
+            AgentRow.id != agent.id,
+            AgentRow.deleted_at.is_(None),
+            AgentRow.archived.is_(False),
+        )
+    )
+    if owner is not None:
+        raise AlreadyExists(
+            f"extension {agent.extension} already belongs to agent {owner!r}; "
+            "give this agent another extension or change theirs first",
+            reason=EXTENSION_TAKEN,
+            metadata={"field": "agent.extension", "agent": owner},
+            resource=(RESOURCE, owner),
+        )
 
 
 async def _load_for_write(session: AsyncSession, agent_id: str, etag: str) -> AgentRow:

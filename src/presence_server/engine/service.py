@@ -31,6 +31,8 @@ from sqlalchemy.engine import Connection
 from presence_server.domain.agents import Agent
 from presence_server.domain.errors import (
     FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
     NotFound,
     PresenceError,
 )
@@ -297,16 +299,19 @@ class PresenceEngine:
         return views[0]
 
     async def query(self, agent_ids: Sequence[str] | None = None) -> list[PresenceView]:
-        """Presence of the named agents (all live agents when None), by id."""
+        """Presence of the named agents (all unarchived ones when None), by id."""
         now = self.clock.now()
         query = (
             select(AgentRow, PresenceRow.revision, PresenceRow.state)
             .outerjoin(PresenceRow, PresenceRow.agent_id == AgentRow.id)
-            .where(AgentRow.deleted_at.is_(None), AgentRow.archived.is_(False))
+            .where(AgentRow.deleted_at.is_(None))
             .order_by(AgentRow.id)
         )
+        # Archived agents are left out of lists, but shown when named.
         if agent_ids is not None:
             query = query.where(AgentRow.id.in_(agent_ids))
+        else:
+            query = query.where(AgentRow.archived.is_(False))
         async with self.db.read() as session:
             types = await store.load_types(session)
             rows = (await session.execute(query)).all()
@@ -541,8 +546,20 @@ class PresenceEngine:
         self, batch: _Batch, job: _Job
     ) -> tuple[PresenceView, Outcome] | PresenceError:
         key = (job.agent_id, job.request_id)
+        asked = repr(job.command)
         if job.request_id and key in batch.answers:
             seen = batch.answers[key]
+            if seen.get("command", asked) != asked:
+                return InvalidArgument(
+                    [
+                        FieldViolation(
+                            "request_id",
+                            "was already used for a different request; give every "
+                            "new request a new id (retries keep theirs)",
+                        )
+                    ],
+                    reason="REQUEST_ID_REUSED",
+                )
             return codec.view_from_json(seen["view"]), Outcome(seen["outcome"])
         agent = batch.agents.get(job.agent_id)
         if agent is None:
@@ -604,7 +621,11 @@ class PresenceEngine:
         if job.request_id:
             if answer_json is None:
                 answer_json = codec.view_to_json(answer[0])
-            first = {"view": answer_json, "outcome": answer[1].value}
+            first = {
+                "view": answer_json,
+                "outcome": answer[1].value,
+                "command": asked,
+            }
             batch.answers[key] = first
             batch.requests.append(
                 {

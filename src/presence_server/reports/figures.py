@@ -23,6 +23,10 @@ The rules, per group ``[start, end)``:
 * activity time is the union of the activity intervals (overlapping
   activities count once); ``activity_total`` adds them up separately
   (talk time); an activity is counted in the group where it starts;
+* a shift group also holds what its shift recorded at the instant it
+  ended (a zero-length call answered in the shift's last second), while
+  day and interval groups are half-open: an instant on a boundary belongs
+  to the later group;
 * occupancy is (activity + wrap-up) / (activity + wrap-up + available), 0
   when nothing was available or busy.
 """
@@ -149,7 +153,7 @@ def _add_period(
     shifts: _Intervals,
 ) -> None:
     overage_from = period.end - timedelta(seconds=period.overage_seconds)
-    for position in index.touched(period.start, period.end):
+    for position in index.touched(period.start, period.end, period.shift_id):
         row = rows[position]
         group = row.group
         figures = row.status(period.status_id)
@@ -157,7 +161,7 @@ def _add_period(
 
         figures.seconds += seconds
         figures.periods += 1
-        if period.new_use and group.contains(period.start):
+        if period.new_use and group.holds(period.start, period.shift_id):
             figures.uses += 1
         if period.overage_seconds > 0:
             figures.overage += _overlap(
@@ -178,26 +182,30 @@ def _add_activities(
 ) -> None:
     ordered = sorted(activities, key=lambda a: (a.start, a.end))
     for activity in ordered:
-        for position in index.touched(activity.start, activity.end):
+        start, end, shift_id = activity.start, activity.end, activity.shift_id
+        for position in index.touched(start, end, shift_id):
             row = rows[position]
             group = row.group
             figures = row.activity_kind(activity.kind)
-            seconds = _overlap(activity.start, activity.end, group.start, group.end)
+            seconds = _overlap(start, end, group.start, group.end)
             figures.seconds += seconds
             row.activity_total += seconds
-            if group.contains(activity.start):
+            if group.holds(start, shift_id):
                 figures.count += 1
 
-    for start, end in _union((a.start, a.end) for a in ordered):
-        for position in index.touched(start, end):
-            row = rows[position]
-            group = row.group
-            row.activity += _overlap(start, end, group.start, group.end)
             first, last = max(start, group.start), min(end, group.end)
             if row.first_activity is None or first < row.first_activity:
                 row.first_activity = first
             if row.last_activity is None or last > row.last_activity:
                 row.last_activity = last
+
+    # Zero-length activities add no time to the union.
+    timed = ((a.start, a.end) for a in ordered if a.start < a.end)
+    for start, end in _union(timed):
+        for position in index.touched(start, end, ""):
+            row = rows[position]
+            group = row.group
+            row.activity += _overlap(start, end, group.start, group.end)
 
 
 def roll_up(group: Group, parts: Iterable[Figures]) -> Figures:
@@ -248,11 +256,7 @@ def _overlap(
 def _union(
     intervals: Iterable[tuple[datetime, datetime]],
 ) -> Iterator[tuple[datetime, datetime]]:
-    """Sorted intervals merged where they overlap or touch.
-
-    A zero-length interval stays on its own when no other holds its instant,
-    so an instant with only a zero-length activity is still seen.
-    """
+    """Sorted intervals merged where they overlap or touch."""
     run: tuple[datetime, datetime] | None = None
     for start, end in sorted(intervals):
         if run is not None and start <= run[1]:
@@ -265,10 +269,10 @@ def _union(
         yield run
 
 
-def _touches(start: datetime, end: datetime, group: Group) -> bool:
+def _touches(start: datetime, end: datetime, shift_id: str, group: Group) -> bool:
     """Whether ``[start, end)`` (an instant when empty) meets the group."""
     if start == end:
-        return group.contains(start)
+        return group.holds(start, shift_id)
     if group.start == group.end:
         return start <= group.start < end
     return start < group.end and group.start < end
@@ -281,15 +285,25 @@ class _GroupIndex:
         self._groups = groups
         self._ends = [g.end for g in groups]
 
-    def touched(self, start: datetime, end: datetime) -> Iterator[int]:
+    def touched(self, start: datetime, end: datetime, shift_id: str) -> list[int]:
+        """Positions of the groups that ``[start, end)`` of ``shift_id`` meets.
+
+        An instant where one shift ends and the next begins is in both shift
+        groups; it goes to the one whose shift recorded it.
+        """
+        found: list[int] = []
         position = bisect.bisect_left(self._ends, start)
         while position < len(self._groups):
             group = self._groups[position]
             if group.start > end:
-                return
-            if _touches(start, end, group):
-                yield position
+                break
+            if _touches(start, end, shift_id, group):
+                found.append(position)
             position += 1
+        if start == end and len(found) > 1:
+            own = [p for p in found if self._groups[p].shift_id == shift_id]
+            return own or found[:1]
+        return found
 
 
 class _Intervals:

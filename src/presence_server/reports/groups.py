@@ -46,6 +46,9 @@ class Group:
     end: datetime
     label: str
     shift_id: str = ""
+    # A shift group that ends where its shift ended: what the shift recorded
+    # at that very instant (a zero-length call, then EndShift) is still in it.
+    closed: bool = False
 
     def contains(self, instant: datetime) -> bool:
         """Whether ``instant`` is in the group.
@@ -54,6 +57,21 @@ class Group:
         ended at once keeps what happened then.
         """
         return self.start <= instant < self.end or self.start == instant == self.end
+
+    def holds(self, instant: datetime, shift_id: str) -> bool:
+        """Whether something recorded at ``instant`` in shift ``shift_id`` is in it.
+
+        Like ``contains``, and a closed shift group also holds its end instant
+        for records of its own shift (another shift may start at that instant).
+        """
+        if self.contains(instant):
+            return True
+        return (
+            self.closed
+            and instant == self.end
+            and bool(shift_id)
+            and shift_id == self.shift_id
+        )
 
 
 def day_groups(start: datetime, end: datetime, zone: ZoneInfo) -> list[Group]:
@@ -151,7 +169,8 @@ def shift_groups(
     """One group per shift touching ``[start, end)``, cut to the range.
 
     Shifts must be closed (an open shift given with its end at "now").
-    A zero-length shift is kept when it lies inside the range.
+    A zero-length shift is kept when it lies inside the range. A shift that
+    ends inside the range keeps its end instant (``Group.closed``).
     """
     groups: list[Group] = []
     for shift in sorted(shifts, key=lambda s: s.start):
@@ -159,5 +178,6 @@ def shift_groups(
         low, high = max(shift.start, start), min(shift_end, end)
         if low < high or (low == high and start <= low < end):
             label = shift.start.astimezone(zone).isoformat(timespec="seconds")
-            groups.append(Group(low, high, label, shift.id))
+            closed = shift_end < end
+            groups.append(Group(low, high, label, shift.id, closed))
     return groups

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -42,6 +43,11 @@ logger = logging.getLogger(__name__)
 
 # Largest message a subscriber is sent at once, well below gRPC's 4 MiB.
 MAX_MESSAGE_BYTES = 1024 * 1024
+
+# Subscribers woken per turn of the event loop after a dispatch. Waking all
+# at once would run a thousand stream writes in one turn, and every other
+# call (SetStatus) would wait for it; slices let them in between.
+WAKE_SLICE = 50
 
 
 class Encoder(Protocol):
@@ -171,6 +177,8 @@ class Hub:
         self.closed: PresenceError | None = None
         self._groups: dict[ViewFilter, set[Subscriber]] = {}
         self._count = 0
+        self._to_wake: deque[Subscriber] = deque()
+        self._wake_needed = asyncio.Event()
 
     @property
     def count(self) -> int:
@@ -282,7 +290,9 @@ class Hub:
             subscriber.parts.pop()  # a heartbeat not sent yet: events say more
         subscriber.parts.append((message, last, count))
         subscriber.pending += count
-        subscriber.ready.set()
+        if not subscriber.ready.is_set():
+            self._to_wake.append(subscriber)
+            self._wake_needed.set()
 
     def _keep(self, subscriber: Subscriber, entries: Sequence[LogEntry]) -> None:
         assert subscriber.backlog is not None
@@ -346,6 +356,17 @@ class Hub:
             reason="STREAM_ENDED",
             metadata=resume_metadata(resume),
         )
+
+    async def run_waker(self) -> None:
+        """Wake subscribers with new messages, ``WAKE_SLICE`` per loop turn."""
+        queue = self._to_wake
+        while True:
+            await self._wake_needed.wait()
+            self._wake_needed.clear()
+            while queue:
+                for _ in range(min(WAKE_SLICE, len(queue))):
+                    queue.popleft().ready.set()
+                await asyncio.sleep(0)
 
     # --- heartbeats -----------------------------------------------------------
 

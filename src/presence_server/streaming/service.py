@@ -94,6 +94,7 @@ class Streams:
         await self.feed.start()
         self._tasks = [
             asyncio.create_task(self.feed.run(), name="presence-feed"),
+            asyncio.create_task(self.hub.run_waker(), name="stream-waker"),
             asyncio.create_task(self.hub.run_heartbeats(), name="stream-heartbeats"),
             asyncio.create_task(self._prune_loop(), name="event-retention"),
         ]

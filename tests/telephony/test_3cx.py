@@ -1,0 +1,357 @@
+"""The 3CX adapter against the fake 3CX, over real HTTP and a real websocket.
+
+The engine, the outbox and the sync worker are the real ones, on SQLite and
+PostgreSQL. Time (token expiry, backoff, reconnects) moves only with the
+test's ManualClock; everything else is awaited by polling with a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from presence_server.catalog import Catalog
+from presence_server.domain.presence import EventType, Source
+from presence_server.domain.status_types import TelephonyMapping
+from presence_server.engine.clock import ManualClock
+from presence_server.storage import Database
+from presence_server.telephony import AdapterRegistry
+from presence_server.telephony.threecx import PLUGIN, ThreeCxAdapter, ThreeCxConfig
+from presence_server.telephony.threecx.client import odata_literal
+from tests.helpers.server import poll_until
+from tests.telephony.conftest import Stack, map_status, running
+from tests.telephony.fake_3cx import FAKE_LOGGER, Fake3cx
+
+SECRET = "3cx-s3cret-value"
+
+
+@pytest.fixture
+async def pbx(clock: ManualClock) -> AsyncIterator[Fake3cx]:
+    fake = await Fake3cx(clock, client_secret=SECRET).start()
+    yield fake
+    await fake.stop()
+
+
+def config(fake: Fake3cx, **overrides: object) -> ThreeCxConfig:
+    values: dict[str, object] = {
+        "url": fake.url,
+        "client_id": fake.client_id,
+        "client_secret": SecretStr(SECRET),
+        "reconnect_initial_seconds": 1,
+        "reconnect_max_seconds": 4,
+        **overrides,
+    }
+    return ThreeCxConfig(**values)  # type: ignore[arg-type]
+
+
+def adapter(fake: Fake3cx, clock: ManualClock, **overrides: object) -> ThreeCxAdapter:
+    return ThreeCxAdapter("3cx", config(fake, **overrides), clock)
+
+
+async def connected(stack: Stack, clock: ManualClock) -> None:
+    """Let the adapter (re)connect: backoff waits move with the clock."""
+
+    async def up() -> bool:
+        if stack.sync.workers["3cx"].connected:
+            return True
+        await clock.advance(timedelta(seconds=5))
+        return False
+
+    await poll_until(up, what="the adapter connected")
+
+
+async def lost(stack: Stack) -> None:
+    async def down() -> bool:
+        return not stack.sync.workers["3cx"].connected
+
+    await poll_until(down, what="the loss noticed")
+
+
+async def settle(stack: Stack) -> None:
+    worker = stack.sync.workers["3cx"]
+
+    async def done() -> bool:
+        return worker.connected and worker.queue_depth() == 0
+
+    await poll_until(done, what="the PBX in sync")
+    await stack.sync.inbound["3cx"].drain()
+
+
+def state(pbx: Fake3cx, number: str = "1001") -> tuple[str, str]:
+    user = pbx.user(number)
+    return user.current_profile, user.queue_status
+
+
+async def test_break_sets_the_away_profile_and_available_sets_it_back(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        available = state(pbx)
+        since = len(pbx.received)
+
+        await stack.say("break")
+        await settle(stack)
+        on_break = state(pbx)
+        await stack.say("available")
+        await settle(stack)
+
+        assert available == ("Available", "LoggedIn")
+        assert on_break == ("Away", "LoggedOut")
+        assert state(pbx) == ("Available", "LoggedIn")
+        bodies = [r.json() for r in pbx.patches("1001", since)]
+        assert bodies == [
+            {"CurrentProfileName": "Away", "QueueStatus": "LoggedOut"},
+            {"CurrentProfileName": "Available", "QueueStatus": "LoggedIn"},
+        ]
+        assert {r.status for r in pbx.patches("1001")} == {204}
+
+
+async def test_a_status_without_queue_login_logs_out_of_the_queues(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+
+        await stack.say("meeting")
+        await settle(stack)
+
+        assert state(pbx) == ("Away", "LoggedOut")
+
+
+async def test_the_mapping_names_the_profile_and_may_keep_the_queue_login(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    mapping = TelephonyMapping(
+        presence_profile="Custom 1", options={"queue_status": "LoggedIn"}
+    )
+    await map_status(catalog, "lunch", "3cx", mapping)
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+
+        await stack.say("lunch")
+        await settle(stack)
+        writes = stack.sync.health()[0].writes
+        # A reconcile finds the PBX as desired: nothing is written again.
+        stack.sync.workers["3cx"].reconcile()
+        await settle(stack)
+
+        assert state(pbx) == ("Custom 1", "LoggedIn")
+        assert stack.sync.health()[0].writes == writes
+        assert stack.sync.health()[0].drift_count == 0
+
+
+async def test_pbx_down_while_the_agent_changes_twenty_times_writes_once_after(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    plan = ["break", "lunch", "available", "meeting", "break"] * 4
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        await pbx.stop()
+        await lost(stack)
+
+        for status in plan:
+            await stack.say(status)
+            await clock.advance(timedelta(seconds=3))
+        since = len(pbx.received)
+        await pbx.start()
+        await connected(stack, clock)
+        await settle(stack)
+
+        assert state(pbx) == ("Away", "LoggedOut")
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"CurrentProfileName": "Away", "QueueStatus": "LoggedOut"}
+        ]
+        assert pbx.patches("1002", since) == []
+
+
+async def test_a_call_defers_lunch_to_hang_up_and_changes_nothing_else(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+
+        call = pbx.start_call("1001")
+        await poll_until(lambda: _has_activity(stack), what="the call as an activity")
+        started = await stack.activities()
+        await stack.say("lunch")
+        await clock.advance(timedelta(minutes=3))
+        during = await stack.status(), state(pbx)
+        pbx.end_call(call)
+        await poll_until(lambda: _status_is(stack, "lunch"), what="Lunch applied")
+        await settle(stack)
+
+        assert started == [f"3cx:{call.callid}"]
+        assert during == ("available", ("Available", "LoggedIn"))
+        assert state(pbx) == ("Away", "LoggedOut")
+        assert await stack.activities() == []
+        assert stack.sync.health()[0].drift_count == 0
+        events = await stack.engine.events_since(0)
+        telephony = [e.type for e in events if e.source == Source.TELEPHONY.value]
+        assert telephony == [EventType.ACTIVITY_STARTED.value]
+
+
+async def test_a_reconnect_rereads_the_calls_and_ends_one_that_ended_meanwhile(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        call = pbx.start_call("1001")
+        await poll_until(lambda: _has_activity(stack), what="the call started")
+        since = len(pbx.received)
+
+        await pbx.stop()
+        await lost(stack)
+        # The call ends while the websocket is down: no event reaches us.
+        pbx.end_call(call)
+        await pbx.start()
+        await connected(stack, clock)
+        await poll_until(lambda: _no_activity(stack), what="the stale call ended")
+        await settle(stack)
+
+        after = [(r.method, r.path) for r in pbx.received[since:]]
+        assert ("GET", "/callcontrol") in after
+        assert pbx.sockets == 1
+        assert await stack.status() == "available"
+
+
+async def test_the_token_is_renewed_before_it_expires(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    pbx.expires_in = 300
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        tokens = len(pbx.requests("POST", "/connect/token"))
+
+        # Within the refresh margin (60 s) of the expiry, not past it.
+        await clock.advance(timedelta(seconds=250))
+        await stack.say("break")
+        await settle(stack)
+
+        assert tokens == 1
+        assert len(pbx.requests("POST", "/connect/token")) == 2
+        assert [r for r in pbx.received if r.status == 401] == []
+        assert state(pbx) == ("Away", "LoggedOut")
+
+
+async def test_a_refused_token_is_fetched_again_once_and_the_write_goes_through(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        since = len(pbx.received)
+
+        pbx.revoke_tokens()
+        await stack.say("break")
+        await settle(stack)
+
+        after = pbx.received[since:]
+        assert [r.status for r in after][:3] == [401, 200, 200]
+        assert [r.path for r in after][1] == "/connect/token"
+        assert len([r for r in after if r.status == 401]) == 1
+        assert state(pbx) == ("Away", "LoggedOut")
+
+
+async def test_the_client_secret_never_appears_in_logs_or_health(
+    database: Database,
+    clock: ManualClock,
+    catalog: Catalog,
+    pbx: Fake3cx,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "wr0ng-s3cret-value"
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("break")
+        await settle(stack)
+    async with running(
+        database, clock, [adapter(pbx, clock, client_secret=SecretStr(wrong))]
+    ) as stack:
+        await poll_until(
+            lambda: _true(
+                "refused the credentials" in stack.sync.health()[0].last_error
+            ),
+            what="the refusal in health",
+        )
+        health = stack.sync.health()[0]
+
+    ours = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''}"
+        for r in caplog.records
+        if not r.name.startswith(FAKE_LOGGER)
+    )
+    assert not health.connected
+    assert pbx.requests("POST", "/connect/token")[-1].body.count(wrong.encode()) == 1
+    assert "refused the credentials" in ours
+    assert SECRET not in ours
+    assert wrong not in ours
+    assert "Bearer" not in ours
+    assert wrong not in health.last_error
+    assert wrong not in repr(config(pbx, client_secret=SecretStr(wrong)))
+
+
+def test_settings_read_the_secret_from_a_file_and_never_echo_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n", encoding="utf-8")
+    monkeypatch.setenv("PRESENCE_TELEPHONY_3CX_URL", "https://pbx.example/")
+    monkeypatch.setenv("PRESENCE_TELEPHONY_3CX_CLIENT_ID", "presence")
+    monkeypatch.setenv("PRESENCE_TELEPHONY_3CX_CLIENT_SECRET_FILE", str(secret_file))
+
+    loaded = AdapterRegistry().config("3cx")
+    monkeypatch.setenv("PRESENCE_TELEPHONY_3CX_PING_SECONDS", "-1")
+    monkeypatch.setenv("PRESENCE_TELEPHONY_3CX_CLIENT_SECRET", SECRET)
+    with pytest.raises(ValidationError) as refused:
+        ThreeCxConfig()
+
+    assert AdapterRegistry().plugin("3cx") is PLUGIN
+    assert loaded.url == "https://pbx.example"
+    assert loaded.client_secret.get_secret_value() == SECRET
+    assert SECRET not in repr(loaded)
+    assert SECRET not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [("101", "'101'"), ("O'Brien", "'O''Brien'"), ("''", "''''''")],
+    ids=["plain", "one-quote", "only-quotes"],
+)
+def test_odata_literals_double_their_quotes(value: str, literal: str) -> None:
+    assert odata_literal(value) == literal
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _has_activity(stack: Stack) -> bool:
+    return bool(await stack.activities())
+
+
+async def _no_activity(stack: Stack) -> bool:
+    return not await stack.activities()
+
+
+async def _status_is(stack: Stack, status_id: str) -> bool:
+    return await stack.status() == status_id
