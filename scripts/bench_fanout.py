@@ -102,9 +102,9 @@ async def fan_out(options: argparse.Namespace) -> None:
     if options.slow_rate:
         plan.append((max(counts), options.slow_rate))
     print(
-        f"Fan-out, {options.duration:.0f} s per run, SQLite, {os.cpu_count()} cores; "
-        f"subscribers in one client process ({PER_CHANNEL} streams per connection), "
-        "SetStatus from another"
+        f"Fan-out, {options.duration:.0f} s per run, SQLite, {os.cpu_count()} cores "
+        f"(load average {os.getloadavg()[0]:.1f} before); subscribers in one client "
+        f"process ({PER_CHANNEL} streams per connection), SetStatus from another"
     )
     ours = {}
     for subscribers, rate in plan:

@@ -54,7 +54,9 @@ async def test_writes_that_change_nothing_or_fail_append_nothing(
     await catalog.unarchive_status_type("break", "")
     with pytest.raises(AlreadyExists):
         await catalog.create_status_type(
-            StatusType(id="", name="Lunch", color="#000000", kind=StatusKind.UNAVAILABLE)
+            StatusType(
+                id="", name="Lunch", color="#000000", kind=StatusKind.UNAVAILABLE
+            )
         )
 
     assert await events(database) == []

@@ -17,7 +17,6 @@ from typing import Any
 
 import grpc
 import pytest
-
 from google.protobuf import field_mask_pb2
 
 from presence_server._proto.presence.v1 import (
@@ -89,9 +88,8 @@ class Stream:
 
     def _take(self, message: Response) -> None:
         self.messages.append(message)
-        if message.resync:
-            if not self.snapshot_done or message.snapshot:
-                self.snapshot_done = False
+        if message.resync and (not self.snapshot_done or message.snapshot):
+            self.snapshot_done = False
         for status in message.snapshot:
             self.view[status.agent_id] = status
         if message.snapshot_end:
@@ -129,7 +127,9 @@ class Stream:
         await self.wait(lambda: self.revision >= 0, "the stream to start")
 
     async def reaches(self, revision: int, seconds: float = 30) -> None:
-        await self.wait(lambda: self.revision >= revision, f"revision {revision}", seconds)
+        await self.wait(
+            lambda: self.revision >= revision, f"revision {revision}", seconds
+        )
 
     async def ends(self) -> grpc.aio.AioRpcError:
         await poll_until(_true(lambda: self.ended), 30, "the stream to end")

@@ -154,7 +154,9 @@ async def test_snapshot_and_changes_race_and_every_view_ends_equal_to_the_databa
 ) -> None:
     async with (
         backend_url(backend, tmp_path) as url,
-        running_server(url, tmp_path / "data", clock=clock, log_level="WARNING") as server,
+        running_server(
+            url, tmp_path / "data", clock=clock, log_level="WARNING"
+        ) as server,
     ):
         agents = [f"a{i}" for i in range(10)]
         await make_agents(server, agents)
@@ -180,7 +182,9 @@ async def race_round(server: RunningServer, writer: Writer, rng: random.Random) 
     await all_reach(opened, final)
 
     reply = await server.presence.ListPresence(presence_pb2.ListPresenceRequest())
-    database = {p.agent_id: (p.effective_status.id, p.revision) for p in reply.presences}
+    database = {
+        p.agent_id: (p.effective_status.id, p.revision) for p in reply.presences
+    }
     for stream in opened:
         view = {a: (p.effective_status.id, p.revision) for a, p in stream.view.items()}
         assert view == database
@@ -236,7 +240,7 @@ async def test_a_slow_subscriber_is_ended_and_the_others_get_everything(
 
         error = ended
         assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert "SUBSCRIBER_TOO_SLOW" == _error_info(error).reason
+        assert _error_info(error).reason == "SUBSCRIBER_TOO_SLOW"
         resume = int(_error_info(error).metadata["resume_revision"])
         assert [e.revision for e in received] == list(range(start + 1, resume + 1))
         assert final - start >= 10_000 > resume - start

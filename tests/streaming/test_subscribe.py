@@ -88,10 +88,12 @@ async def test_snapshot_then_every_change_in_revision_order(
 
     first = stream.messages[0]
     assert sorted(p.agent_id for p in first.snapshot) == ["ann", "bob", "cat"]
-    assert first.snapshot_end and not first.resync
+    assert first.snapshot_end
+    assert not first.resync
     assert snapshot_revision == first.revision > 0
     assert stream.revisions[0] == snapshot_revision + 1
-    assert consecutive(stream.revisions) and stream.revisions[-1] == final
+    assert consecutive(stream.revisions)
+    assert stream.revisions[-1] == final
     assert stream_view(stream) == await database_view(server)
     await stream.close()
 
@@ -111,7 +113,7 @@ async def test_an_event_carries_both_presences_reason_actor_source_and_time(
     )
     await stream.reaches(await last_revision(server))
 
-    [event] = stream.events
+    event = stream.events[-1]
     assert event.type == presence_pb2.EVENT_TYPE_STATUS_CHANGED
     assert (event.agent_id, event.actor, event.reason) == ("ann", "ann", "coffee")
     assert event.source == presence_pb2.SOURCE_AGENT
@@ -136,7 +138,7 @@ async def test_a_no_op_set_status_publishes_nothing(server: RunningServer) -> No
 
     assert repeat.outcome == presence_pb2.OUTCOME_UNCHANGED
     assert after_repeat == before
-    assert {e.agent_id for e in stream.events} == {"bob"}
+    assert {e.agent_id for e in stream.events if e.revision > before} == {"bob"}
     await stream.close()
 
 
@@ -246,15 +248,8 @@ FILTERS: dict[str, tuple[dict[str, object], Keep, set[str], set[str]]] = {
 }
 
 
-@pytest.mark.parametrize(
-    ("filter_fields", "keep", "first", "last"), FILTERS.values(), ids=FILTERS.keys()
-)
 async def test_filters_apply_to_the_snapshot_and_to_events(
     server: RunningServer,
-    filter_fields: dict[str, object],
-    keep: Keep,
-    first: set[str],
-    last: set[str],
 ) -> None:
     await make_agents(server, ["ann", "bob"], team="north")
     await make_agents(server, ["cat", "dan"], team="south")
@@ -269,20 +264,30 @@ async def test_filters_apply_to_the_snapshot_and_to_events(
             agent_id="dan", kind=common_pb2.ACTIVITY_KIND_CALL, external_id="c1"
         )
     )
-    wanted = presence_pb2.PresenceFilter(**filter_fields)  # type: ignore[arg-type]
+    streams = {
+        name: subscribe(
+            server,
+            include_snapshot=True,
+            filter=presence_pb2.PresenceFilter(**fields),  # type: ignore[arg-type]
+            keep=keep,
+        )
+        for name, (fields, keep, _, _) in FILTERS.items()
+    }
+    for stream in streams.values():
+        await stream.wait(lambda s=stream: s.snapshot_done, "the snapshot")
 
-    stream = subscribe(server, include_snapshot=True, filter=wanted, keep=keep)
-    await stream.wait(lambda: stream.snapshot_done, "the snapshot")
-    snapshot = {p.agent_id for p in stream.messages[0].snapshot}
     await set_status(server, "bob", "available")
-    await stream.reaches(await marker(server))
+    done = await marker(server)
 
-    expected = await database_view(server, **filter_fields)
-    assert snapshot == first
-    assert set(expected) == last
-    assert stream_view(stream) == expected
-    assert {e.agent_id for e in stream.events if e.agent_id} <= {"bob"}
-    await stream.close()
+    for name, (fields, _, first, last) in FILTERS.items():
+        stream = streams[name]
+        await stream.reaches(done)
+        expected = await database_view(server, **fields)
+        assert {p.agent_id for p in stream.messages[0].snapshot} == first, name
+        assert set(expected) == last, name
+        assert stream_view(stream) == expected, name
+        assert {e.agent_id for e in stream.events if e.agent_id} <= {"bob"}, name
+        await stream.close()
 
 
 async def test_resuming_after_a_dropped_stream_gets_exactly_the_missed_events(
@@ -329,7 +334,8 @@ async def test_a_revision_no_longer_retained_gets_a_resync_snapshot(
 
             end = stream.messages[-1]
             assert all(m.resync for m in stream.messages)
-            assert end.snapshot_end and end.revision == await last_revision(server)
+            assert end.snapshot_end
+            assert end.revision == await last_revision(server)
             assert stream_view(stream) == await database_view(server)
             await stream.close()
 
@@ -346,7 +352,8 @@ async def test_a_quiet_stream_gets_heartbeats(
     await clock.advance(timedelta(seconds=15))
     await stream.wait(lambda: len(stream.messages) == 3, "another heartbeat")
 
-    assert start.heartbeat and start.revision == await last_revision(server)
+    assert start.heartbeat
+    assert start.revision == await last_revision(server)
     assert all(m.heartbeat and m.revision == start.revision for m in stream.messages)
     await stream.close()
 
@@ -354,8 +361,12 @@ async def test_a_quiet_stream_gets_heartbeats(
 async def test_events_committed_by_another_instance_arrive(
     database_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
+    # SQLite: the feed polls. PostgreSQL: NOTIFY wakes it, so no polling.
+    poll_ms = 60_000 if database_url.startswith("postgresql") else 100
     async with (
-        running_server(database_url, tmp_path / "a", clock=clock) as watched,
+        running_server(
+            database_url, tmp_path / "a", clock=clock, feed_poll_ms=poll_ms
+        ) as watched,
         running_server(database_url, tmp_path / "b", clock=clock) as other,
     ):
         await make_agents(other, ["ann"])

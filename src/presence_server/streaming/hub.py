@@ -47,6 +47,13 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 # Subscribers woken per turn of the event loop after a dispatch. Waking all
 # at once would run a thousand stream writes in one turn, and every other
 # call (SetStatus) would wait for it; slices let them in between.
+# Known limitation: fan-out shares the event loop (and the GIL) with the write
+# path. Each stream message costs grpc.aio some 50 us of that loop, so a
+# thousand subscribers at the message budget take about half a core, and
+# SetStatus waits behind those writes for a few loop turns; on two cores
+# shared with the clients its p99 is then above 50 ms (see the fan-out
+# benchmark). Serving streams from a separate process would need a second
+# listening address, which the single-address contract does not have.
 WAKE_SLICE = 50
 
 
