@@ -386,7 +386,7 @@ async def test_bad_paging_is_refused(
 async def test_pages_walk_all_agents_in_id_order(catalog: Catalog) -> None:
     ids = ["b", "A", "a", "c.d", "B-2", "z@x"]
     for agent_id in ids:
-        await catalog.create_agent(replace(DANA, id=agent_id))
+        await catalog.create_agent(replace(DANA, id=agent_id, extension=""))
 
     seen: list[str] = []
     token = ""
@@ -406,7 +406,7 @@ async def test_pages_walk_all_agents_in_id_order(catalog: Catalog) -> None:
 
 async def test_token_only_continues_the_query_it_came_from(catalog: Catalog) -> None:
     for agent_id in ["a1", "a2", "a3"]:
-        await catalog.create_agent(replace(DANA, id=agent_id))
+        await catalog.create_agent(replace(DANA, id=agent_id, extension=""))
     first = await catalog.list_agents(team="north", page_size=1)
 
     with pytest.raises(InvalidArgument) as caught:
@@ -422,9 +422,9 @@ async def test_token_only_continues_the_query_it_came_from(catalog: Catalog) -> 
 
 
 async def test_team_filter_and_archived_agents(catalog: Catalog) -> None:
-    await catalog.create_agent(replace(DANA, id="n1", team="north"))
-    await catalog.create_agent(replace(DANA, id="s1", team="south"))
-    await catalog.create_agent(replace(DANA, id="n2", team="north"))
+    await catalog.create_agent(replace(DANA, id="n1", team="north", extension=""))
+    await catalog.create_agent(replace(DANA, id="s1", team="south", extension=""))
+    await catalog.create_agent(replace(DANA, id="n2", team="north", extension=""))
     await catalog.archive_agent("n2", "")
 
     north = await catalog.list_agents(team="north")
