@@ -22,6 +22,11 @@ more, and the hub drops what was waiting and ends that stream with
 ``SubscriberTooSlow`` (RESOURCE_EXHAUSTED) carrying the revision to resume
 from, after the messages already handed to gRPC. Memory per subscriber is
 thus bounded, and a slow reader never holds up the others.
+
+Known limitation: gRPC accepts writes until the client's flow-control
+window is full (a few MB per stream with default client settings), so a
+slow client is noticed only once that much is buffered in the transport;
+that memory is bounded by the window, not by ``max_pending``.
 """
 
 from __future__ import annotations
