@@ -153,13 +153,18 @@ def test_agent_report_csv_has_seconds_per_status(
     )
 
     with target.open(encoding="utf-8") as stream:
+        header = next(csv.reader(stream))
+        stream.seek(0)
         rows = list(csv.DictReader(stream))
     assert "wrote 2 rows" in result.stderr
+    # The summary column and the Available status's own are two columns.
+    assert len(header) == len(set(header))
+    assert {"available_seconds", "status_available_seconds"} <= set(header)
     assert [row["label"] for row in rows] == [
         "2025-03-12T08:00+00:00",
         "2025-03-12T08:30+00:00",
     ]
-    assert [row["break_seconds"] for row in rows] == ["0", "900"]
+    assert [row["status_break_seconds"] for row in rows] == ["0", "900"]
     assert [row["call_count"] for row in rows] == ["1", "0"]
     assert [row["logged_in_seconds"] for row in rows] == ["1800", "1800"]
     assert rows[0]["start"] == "2025-03-12T08:00:00Z"

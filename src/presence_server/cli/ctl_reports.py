@@ -338,12 +338,14 @@ def _report_csv(rows: Sequence[Any]) -> list[list[str]]:
         "last_activity",
     ]
     header += [f"{kind}_count" for kind in kinds]
+    # Status ids are chosen by administrators: prefixed, they can never
+    # collide with a fixed column ("available" would, "logged_in" could).
     for status_id, _ in statuses:
         header += [
-            f"{status_id}_seconds",
-            f"{status_id}_uses",
-            f"{status_id}_periods",
-            f"{status_id}_overage_seconds",
+            f"status_{status_id}_seconds",
+            f"status_{status_id}_uses",
+            f"status_{status_id}_periods",
+            f"status_{status_id}_overage_seconds",
         ]
     lines = [header]
     for row in rows:
