@@ -42,6 +42,7 @@ from presence_server.settings import (
     telephony_options,
 )
 from presence_server.storage.db import Database
+from presence_server.storage.history import latest_recorded_instant
 from presence_server.storage.migrate import migrate
 from presence_server.streaming import Streams
 from presence_server.telephony import (
@@ -183,6 +184,8 @@ class PresenceServer:
 
         self._database = Database(settings.database_url)
         await migrate(self._database)
+        if isinstance(self.clock, ManualClock):
+            await self._check_simulated_start(self._database, self.clock)
         catalog = Catalog(self._database, self.clock)
         await catalog.ensure_seeded()
         self._engine = PresenceEngine(
@@ -242,6 +245,21 @@ class PresenceServer:
             self._database.display_url,
             self._metrics_note(),
         )
+
+    @staticmethod
+    async def _check_simulated_start(database: Database, clock: ManualClock) -> None:
+        # A simulated clock that starts before what the database already
+        # holds would write periods that overlap and events that run
+        # backwards; refuse before anything is written.
+        async with database.read() as session:
+            newest = await latest_recorded_instant(session)
+        if newest is not None and clock.now() < newest:
+            raise StartupError(
+                f"the simulated clock would start at {clock.now().isoformat()}, "
+                f"before this database's history, which reaches "
+                f"{newest.isoformat()}: set PRESENCE_CLOCK_START to that instant "
+                "or later, or use a fresh PRESENCE_DATA_DIR / PRESENCE_DATABASE_URL"
+            )
 
     def _make_telephony(self, engine: PresenceEngine) -> TelephonySync:
         names = telephony_adapters(self.settings)

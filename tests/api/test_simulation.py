@@ -25,7 +25,7 @@ from presence_server._proto.presence.v1 import (
     simulation_pb2_grpc,
 )
 from presence_server.api import SIMULATION_SERVICE_NAMES
-from presence_server.app import PresenceServer
+from presence_server.app import PresenceServer, StartupError
 from presence_server.settings import Settings
 from tests.helpers.server import RunningServer, server_settings
 
@@ -201,3 +201,44 @@ def test_the_system_clock_is_the_default(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
 
     assert (settings.clock, settings.clock_start) == ("system", None)
+
+
+async def test_a_simulated_clock_cannot_restart_before_the_stored_history(
+    simulated: RunningServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    # Arrange: history up to BEGIN + 2 h on the simulated server, then stop.
+    await simulated.agents.CreateAgent(
+        agents_pb2.CreateAgentRequest(
+            agent=agents_pb2.Agent(id="dee", display_name="Dee")
+        )
+    )
+    await clock_stub(simulated).AdvanceClock(
+        simulation_pb2.AdvanceClockRequest(by=duration_pb2.Duration(seconds=7200))
+    )
+    await simulated.presence.SetStatus(
+        presence_pb2.SetStatusRequest(agent_id="dee", status_type_id="available")
+    )
+    await simulated.server.stop(grace=0)
+
+    def restarted_at(start: datetime) -> PresenceServer:
+        return PresenceServer(
+            server_settings(
+                sqlite_url, tmp_path / "data", clock="simulated", clock_start=start
+            )
+        )
+
+    # Act and assert: one hour back is refused, naming what to change...
+    earlier = restarted_at(BEGIN + timedelta(hours=1))
+    with pytest.raises(StartupError) as refused:
+        await earlier.start()
+    assert "PRESENCE_CLOCK_START" in str(refused.value)
+    assert (BEGIN + timedelta(hours=2)).isoformat() in str(refused.value)
+
+    # ...and nothing was written: the same instant as the history still starts.
+    again = restarted_at(BEGIN + timedelta(hours=2))
+    await again.start()
+    try:
+        presence = await again.engine.get("dee")
+        assert presence.revision > 0
+    finally:
+        await again.stop(grace=0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from presence_server.domain.presence import (
@@ -40,6 +40,8 @@ from presence_server.domain.status_types import (
 from presence_server.storage import codec
 from presence_server.storage.presence_models import (
     ActivityRow,
+    EventRow,
+    InstanceRow,
     PeriodRow,
     PresenceRow,
     ShiftRow,
@@ -274,3 +276,21 @@ async def period_page(
 async def presence_of(session: AsyncSession, agent_id: str) -> Presence | None:
     """The agent's live state, ``None`` when it has never changed."""
     return await _presence(session, agent_id)
+
+
+async def latest_recorded_instant(session: AsyncSession) -> datetime | None:
+    """The newest instant the database holds: a change, an event, a heartbeat.
+
+    ``None`` for a database that has recorded nothing yet. A clock that
+    starts before this instant would write history that runs backwards.
+    """
+    newest: datetime | None = None
+    for column in (
+        PresenceRow.update_time,
+        EventRow.time,
+        InstanceRow.last_alive_at,
+    ):
+        value = await session.scalar(select(func.max(column)))
+        if value is not None and (newest is None or value > newest):
+            newest = value
+    return newest
