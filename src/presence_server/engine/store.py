@@ -157,20 +157,30 @@ def load_seen_requests(
     wanted = list(keys)
     if not wanted:
         return {}
+    agent_ids = sorted({agent_id for agent_id, _ in wanted})
     request_ids = sorted({request_id for _, request_id in wanted})
-    sql = "SELECT agent_id, request_id, result FROM idempotency_keys WHERE " + _any(
-        connection, "request_id"
+    # Both key columns, so that the lookup walks the primary key instead of
+    # scanning every key ever stored; exact pairs are picked out below.
+    sql = (
+        "SELECT agent_id, request_id, result FROM idempotency_keys WHERE "
+        f"{_any(connection)} AND {_any(connection, 'request_id', 'requests')}"
     )
-    rows = _run(connection, sql, [{"ids": _list(connection, request_ids)}]).all()
+    parameters = {
+        "ids": _list(connection, agent_ids),
+        "requests": _list(connection, request_ids),
+    }
+    rows = _run(connection, sql, [parameters]).all()
     found = {(a, r): _load_json(result) for a, r, result in rows}
     return {key: found[key] for key in wanted if key in found}
 
 
-def _any(connection: Connection, column: str = "agent_id") -> str:
-    """``column`` is one of the list given as the ``:ids`` parameter."""
+def _any(
+    connection: Connection, column: str = "agent_id", parameter: str = "ids"
+) -> str:
+    """``column`` is one of the list given as the ``:<parameter>`` parameter."""
     if connection.dialect.name == "sqlite":
-        return f"{column} IN (SELECT value FROM json_each(:ids))"
-    return f"{column} = ANY(:ids)"
+        return f"{column} IN (SELECT value FROM json_each(:{parameter}))"
+    return f"{column} = ANY(:{parameter})"
 
 
 def _list(connection: Connection, values: Iterable[str]) -> Any:
