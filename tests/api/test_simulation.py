@@ -242,3 +242,18 @@ async def test_a_simulated_clock_cannot_restart_before_the_stored_history(
         assert presence.revision > 0
     finally:
         await again.stop(grace=0)
+
+
+async def test_advancing_past_the_year_9000_is_refused_and_moves_nothing(
+    simulated: RunningServer,
+) -> None:
+    stub = clock_stub(simulated)
+    far = datetime(9999, 12, 31, 23, tzinfo=UTC)
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.AdvanceClock(simulation_pb2.AdvanceClockRequest(to=ts(far)))
+
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "9000-01-01" in str(refused.value.details())
+    clock = await stub.GetClock(simulation_pb2.GetClockRequest())
+    assert clock.now.ToDatetime(tzinfo=UTC) == BEGIN

@@ -248,6 +248,36 @@ def test_timeline_lists_periods_with_how_they_were_entered(
             "shifts belong to agents",
             id="team-shifts",
         ),
+        pytest.param(
+            ["agent", "ann", "--from", "9999-12-31"],
+            "outside the dates reports cover",
+            id="year-9999",
+        ),
+        pytest.param(
+            ["agent", "ann", "--from", "0001-01-01", "--zone", "Asia/Tokyo"],
+            "outside the dates reports cover",
+            id="year-1-east-of-utc",
+        ),
+        pytest.param(
+            ["agent", "ann", "--from", "2025-03-12", "--interval", "15"],
+            "add --by interval",
+            id="interval-without-by-interval",
+        ),
+        pytest.param(
+            ["agent", "ann", "--from", "2025-03-12", "--json", "--format", "csv"],
+            "both csv and json",
+            id="json-and-format-csv",
+        ),
+        pytest.param(
+            ["agent", "ann", "--from", "2025-03-12", "--format", "json", "--csv", "-"],
+            "both csv and json",
+            id="format-json-and-csv-file",
+        ),
+        pytest.param(
+            ["agent", "ann", "--from", "2025-03-12", "--csv", "/nonexistent/x.csv"],
+            "cannot write /nonexistent/x.csv",
+            id="csv-into-a-missing-directory",
+        ),
     ],
 )
 def test_usage_errors_exit_2(

@@ -66,3 +66,14 @@ def test_a_timeline_range_needs_both_ends() -> None:
         check_range(START, None)
 
     assert fields(raised) == ["end_time"]
+
+
+def test_instants_past_the_year_9000_are_refused_not_overflowed() -> None:
+    start = datetime(8999, 12, 31, tzinfo=UTC)
+
+    with pytest.raises(InvalidArgument, match="must not be after 9000") as raised:
+        check_report(
+            start, datetime(9999, 12, 31, 23, tzinfo=UTC), "UTC", Grouping.DAY, 0
+        )
+
+    assert fields(raised) == ["end_time"]

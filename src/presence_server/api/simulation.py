@@ -21,6 +21,7 @@ from presence_server.domain.errors import (
     InvalidArgument,
     PreconditionViolation,
 )
+from presence_server.domain.presence import LATEST_INSTANT
 from presence_server.engine.clock import ManualClock
 
 from .convert import timestamp_to_proto
@@ -51,6 +52,16 @@ class SimulatedClockServicer(simulation_pb2_grpc.SimulatedClockServiceServicer):
         async with self._lock:
             now = self._clock.now()
             target = _target(request, now)
+            if target > LATEST_INSTANT:
+                raise InvalidArgument(
+                    [
+                        FieldViolation(
+                            request.WhichOneof("target") or "target",
+                            f"would move the clock past {_iso(LATEST_INSTANT)}, "
+                            "the latest instant the server handles",
+                        )
+                    ]
+                )
             if target < now:
                 raise FailedPrecondition(
                     f"the simulated clock is at {_iso(now)} and cannot go back to "

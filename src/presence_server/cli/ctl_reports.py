@@ -33,6 +33,7 @@ from rich.table import Table
 
 from presence_server.cli.ctl_output import print_json, print_table
 from presence_server.cli.ctl_rpc import Connection, JsonOpt, settings_of
+from presence_server.domain.presence import LATEST_INSTANT
 
 app = typer.Typer(
     help="Reports: how working time was spent, from the stored history.",
@@ -75,8 +76,12 @@ ZoneOpt = Annotated[
 ]
 ByOpt = Annotated[By, typer.Option("--by", case_sensitive=False, help="Row grouping.")]
 IntervalOpt = Annotated[
-    int,
-    typer.Option("--interval", help="Minutes per row with --by interval: 15, 30, 60."),
+    int | None,
+    typer.Option(
+        "--interval",
+        help="Minutes per row with --by interval: 15, 30, 60.  [default: 60]",
+        show_default=False,
+    ),
 ]
 CsvOpt = Annotated[
     Path | None,
@@ -105,7 +110,7 @@ def agent_report(
     end: ToOpt = None,
     zone: ZoneOpt = "UTC",
     by: ByOpt = By.DAY,
-    interval: IntervalOpt = 60,
+    interval: IntervalOpt = None,
     csv_file: CsvOpt = None,
     output: FormatOpt = Format.TABLE,
     json_output: JsonOpt = False,
@@ -122,7 +127,7 @@ def agent_report(
                 high,
                 time_zone=tz.key,
                 grouping=_GROUPING[by],
-                interval_minutes=interval if by is By.INTERVAL else 0,
+                interval_minutes=_interval(by, interval),
             )
         )
 
@@ -140,7 +145,7 @@ def team_report(
     end: ToOpt = None,
     zone: ZoneOpt = "UTC",
     by: ByOpt = By.DAY,
-    interval: IntervalOpt = 60,
+    interval: IntervalOpt = None,
     csv_file: CsvOpt = None,
     output: FormatOpt = Format.TABLE,
     json_output: JsonOpt = False,
@@ -161,7 +166,7 @@ def team_report(
                 high,
                 time_zone=tz.key,
                 grouping=_GROUPING[by],
-                interval_minutes=interval if by is By.INTERVAL else 0,
+                interval_minutes=_interval(by, interval),
             )
         )
 
@@ -237,7 +242,17 @@ def _instant(text: str, zone: ZoneInfo, hint: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        instant = None
+    if instant is None or instant > LATEST_INSTANT:
+        raise typer.BadParameter(
+            f"{text!r} is outside the dates reports cover (up to "
+            f"{LATEST_INSTANT.date().isoformat()})",
+            param_hint=hint,
+        )
+    return instant
 
 
 def _range(start: str, end: str | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -252,12 +267,32 @@ def _range(start: str, end: str | None, zone: ZoneInfo) -> tuple[datetime, datet
     return low, following.astimezone(UTC)
 
 
+def _interval(by: By, minutes: int | None) -> int:
+    if by is not By.INTERVAL:
+        if minutes is not None:
+            raise typer.BadParameter(
+                f"rows are grouped by {by.value}; add --by interval to use it",
+                param_hint="--interval",
+            )
+        return 0
+    return 60 if minutes is None else minutes
+
+
 def _format(json_output: bool, output: Format, csv_file: Path | None) -> Format:
+    # Each way of asking for a format must agree with the others: a silently
+    # ignored choice would hand a person the output they did not ask for.
+    asked = {output} if output is not Format.TABLE else set()
     if json_output:
-        return Format.JSON
+        asked.add(Format.JSON)
     if csv_file is not None:
-        return Format.CSV
-    return output
+        asked.add(Format.CSV)
+    if len(asked) > 1:
+        names = " and ".join(sorted(chosen.value for chosen in asked))
+        raise typer.BadParameter(
+            f"asks for both {names}; choose one of --json, --csv FILE, --format",
+            param_hint="--format",
+        )
+    return asked.pop() if asked else Format.TABLE
 
 
 # --- reports ----------------------------------------------------------------------
@@ -459,7 +494,12 @@ def _write_csv(target: Path | None, lines: list[list[str]]) -> None:
     if target is None or str(target) == "-":
         sys.stdout.write(buffer.getvalue())
         return
-    target.write_text(buffer.getvalue(), encoding="utf-8")
+    try:
+        target.write_text(buffer.getvalue(), encoding="utf-8")
+    except OSError as error:
+        raise typer.BadParameter(
+            f"cannot write {target}: {error.strerror or error}", param_hint="--csv"
+        ) from None
     typer.echo(f"wrote {len(lines) - 1} rows to {target}", err=True)
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+# The latest instant the server accepts from a caller (a report range, the
+# simulated clock). Far past any real use, and far enough before the end of
+# ``datetime`` that a day or a year added to it (a local day, a timer) still
+# fits.
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class Source(enum.Enum):

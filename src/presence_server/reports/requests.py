@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from presence_server.domain.errors import FieldViolation, InvalidArgument
+from presence_server.domain.presence import LATEST_INSTANT
 from presence_server.reports.groups import INTERVAL_MINUTES, Grouping
 
 MAX_RANGE = timedelta(days=400)
@@ -120,6 +121,13 @@ def _range_violations(
     if end is None:
         violations.append(FieldViolation("end_time", "is required"))
     if start is None or end is None:
+        return violations
+    for name, instant in (("start_time", start), ("end_time", end)):
+        if instant > LATEST_INSTANT:
+            violations.append(
+                FieldViolation(name, f"must not be after {_iso(LATEST_INSTANT)}")
+            )
+    if violations:
         return violations
     if end <= start:
         violations.append(
