@@ -332,6 +332,32 @@ async def test_connect_stream_pushes_changes_and_its_loss_starts_the_grace(
     assert final.connection == presence_pb2.CONNECTION_STATE_DISCONNECTED
 
 
+async def test_a_dropped_connect_stream_leaves_no_task_behind(
+    server: RunningServer,
+) -> None:
+    # A waiter left pending when the client goes away is destroyed later
+    # with an ERROR in the server's log, once per disconnect.
+    await make_agent(server, "ann")
+    stream = server.presence.Connect(presence_pb2.ConnectRequest(agent_id="ann"))
+    await stream.read()
+
+    stream.cancel()
+    engine = server.server._engine
+    assert engine is not None
+
+    async def in_grace() -> bool:
+        presence = await engine.get("ann")
+        return presence.connection.value == "GRACE"
+
+    await poll_until(in_grace, what="the stream's loss to be recorded")
+    waiting = [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and "Queue.get" in repr(task.get_coro())
+    ]
+    assert waiting == []
+
+
 async def test_lease_session_keeps_the_agent_connected_until_it_expires(
     server: RunningServer,
 ) -> None:

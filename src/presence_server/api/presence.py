@@ -187,6 +187,7 @@ class PresenceServicer(  # type: ignore[misc]
                 session_id=session_id, presence=view_to_proto(presence)
             )
             stop = asyncio.ensure_future(self._stopping.wait())
+            nxt: asyncio.Future[PresenceView] | None = None
             try:
                 while True:
                     nxt = asyncio.ensure_future(updates.get())
@@ -194,7 +195,6 @@ class PresenceServicer(  # type: ignore[misc]
                         {nxt, stop}, return_when=asyncio.FIRST_COMPLETED
                     )
                     if stop in done:
-                        nxt.cancel()
                         lost = False
                         return
                     view = nxt.result()
@@ -204,7 +204,11 @@ class PresenceServicer(  # type: ignore[misc]
                             session_id=session_id, presence=view_to_proto(view)
                         )
             finally:
+                # Both waiters: a client that goes away cancels this handler
+                # inside asyncio.wait, with the next update still awaited.
                 stop.cancel()
+                if nxt is not None:
+                    nxt.cancel()
         finally:
             self._engine.remove_listener(on_events)
             if lost and not self._stopping.is_set():
