@@ -178,22 +178,26 @@ class ReplayStats:
     seconds: float = 0.0
 
 
+class UnusableServer(Exception):
+    """The server cannot run this replay; ``main`` exits 2 with the message."""
+
+
 async def check_clock(stubs: Stubs, address: str, first: datetime) -> None:
     """Refuse a server without a simulated clock, or one already past ``first``."""
     try:
         clock = await call(stubs.clock.GetClock, simulation_pb2.GetClockRequest())
     except grpc.aio.AioRpcError as error:
         if error.code() is grpc.StatusCode.UNIMPLEMENTED:
-            raise SystemExit(
-                f"error: the server at {address} does not run a simulated clock; "
+            raise UnusableServer(
+                f"the server at {address} does not run a simulated clock; "
                 "start it with PRESENCE_CLOCK=simulated and PRESENCE_CLOCK_START "
                 "before the first service, or use --start-server"
             ) from None
         raise
     now = clock.now.ToDatetime(tzinfo=UTC)
     if now > first:
-        raise SystemExit(
-            f"error: the server's clock is at {now.isoformat()}, after the first "
+        raise UnusableServer(
+            f"the server's clock is at {now.isoformat()}, after the first "
             f"service ({first.isoformat()}); replay on a fresh server"
         )
 
@@ -560,8 +564,8 @@ def started_server(
         try:
             ready.wait(60)
             if not address:
-                raise SystemExit(
-                    "error: presence-server did not start:\n" + "\n".join(lines[-20:])
+                raise UnusableServer(
+                    "presence-server did not start:\n" + "\n".join(lines[-20:])
                 )
             logger.info(
                 "started presence-server at %s (data in %s)", address[0], directory
@@ -584,7 +588,7 @@ def _server_command() -> list[str]:
     beside = Path(sys.executable).with_name("presence-server")
     found = str(beside) if beside.exists() else shutil.which("presence-server")
     if found is None:
-        raise SystemExit("error: presence-server is not installed (pip install -e .)")
+        raise UnusableServer("presence-server is not installed (pip install -e .)")
     return [found]
 
 
@@ -649,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "selection",
         nargs="?",
         default="1999-02-01",
-        help="a day (1999-02-01), a month (1999-02) or 'all'",
+        help="a day (1999-02-01), a month (1999-02) or 'all'; default 1999-02-01",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--server", help="address of a running server, host:port")
@@ -682,19 +686,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         period = cc.parse_selection(args.selection)
         selection = cc.load_services(period, args.calls_dir)
     except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {args.selection!r}: {error}", file=sys.stderr)
         return 2
     if not selection.services:
         print(f"error: no services in {period.label}", file=sys.stderr)
         return 2
 
-    if args.start_server:
-        with started_server(
-            clock_start_for(selection), args.database_url, args.data_dir
-        ) as address:
-            outcome = asyncio.run(run(address, period, selection, args.concurrency))
-    else:
-        outcome = asyncio.run(run(args.server, period, selection, args.concurrency))
+    try:
+        if args.start_server:
+            with started_server(
+                clock_start_for(selection), args.database_url, args.data_dir
+            ) as address:
+                outcome = asyncio.run(run(address, period, selection, args.concurrency))
+        else:
+            outcome = asyncio.run(run(args.server, period, selection, args.concurrency))
+    except UnusableServer as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except grpc.aio.AioRpcError as error:
+        # Answers the replay expects to fail are counted, not raised: this is
+        # a server that cannot be reached or stopped answering.
+        print(
+            f"error: the server failed the replay: {error.code().name}: "
+            f"{error.details()}",
+            file=sys.stderr,
+        )
+        return 2
 
     if not args.quiet:
         print("\n".join(table_lines(outcome.checks, args.only_mismatches)))

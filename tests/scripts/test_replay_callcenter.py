@@ -11,12 +11,14 @@ the data README's roster table for that day.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import callcenter_data as cc
 import pytest
 import replay_callcenter as replay
 
+from tests.helpers.server import ServerProcess
 from tests.scripts.test_callcenter_data import README_ROSTER_1999_02_01
 
 DAY = "1999-02-01"
@@ -62,3 +64,41 @@ async def test_every_agent_day_of_1999_02_01_matches_to_the_second(
     assert sum(check.server["calls"] for check in outcome.checks) == 1332
     assert outcome.stats.events == 2 * 1332 + 2 * 16
     assert not outcome.stats.unexpected
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_server_without_a_simulated_clock_is_a_usage_error(
+    day_selection: cc.ServiceSelection,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with ServerProcess(tmp_path / "data") as process:
+        process.wait_until_listening()
+
+        code = replay.main([DAY, "--server", process.address, "--quiet"])
+
+    assert code == 2
+    assert "does not run a simulated clock" in capsys.readouterr().err
+
+
+def test_a_server_nobody_runs_is_a_usage_error_not_a_traceback(
+    day_selection: cc.ServiceSelection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = replay.main([DAY, "--server", f"127.0.0.1:{_free_port()}", "--quiet"])
+
+    assert code == 2
+    assert "error: the server failed the replay: UNAVAILABLE" in capsys.readouterr().err
+
+
+def test_an_impossible_day_is_named_in_its_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = replay.main(["1999-02-30", "--server", "127.0.0.1:1"])
+
+    assert code == 2
+    assert "error: '1999-02-30': day is out of range" in capsys.readouterr().err
