@@ -125,7 +125,8 @@ def test_agent_report_table_shows_each_figure_and_a_total(
         assert column in header
     day = next(line for line in lines if "2025-03-12" in line)
     # 60 min logged in, 35 available, 10 busy and talking, 1 call, 22.2%.
-    for cell in ("1:00:00", "0:35:00", "0:10:00", "22.2%", "0:15:00"):
+    # Break: 15 minutes, its one use, none of it over the allowed 15.
+    for cell in ("1:00:00", "0:35:00", "0:10:00", "22.2%", "0:15:00 x1"):
         assert cell in day
     assert any(line.strip("│ ").startswith("total") for line in lines)
 

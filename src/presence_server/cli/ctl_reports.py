@@ -321,7 +321,16 @@ def _status_columns(rows: Iterable[Any]) -> list[tuple[str, str]]:
 def _report_table(report: Any, title: str) -> Table:
     rows = [*report.rows, report.total]
     statuses = _status_columns(rows)
-    table = Table(title=title, title_justify="left")
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=(
+            "busy: activity time, overlaps counted once; talk: activity time "
+            "added up. Per status: time, xN uses begun in the row, +time over "
+            "the allowed minutes."
+        ),
+        caption_justify="left",
+    )
     for name in ("row", "logged in", "available", "busy", "talk", "activities"):
         table.add_column(name, justify="left" if name == "row" else "right")
     table.add_column("wrap-up", justify="right")
@@ -343,11 +352,20 @@ def _report_table(report: Any, title: str) -> Table:
             f"{100 * row.occupancy:.1f}%",
         ]
         cells += [
-            _hms(by_id[status_id].seconds) if status_id in by_id else "-"
+            _status_cell(by_id[status_id]) if status_id in by_id else "-"
             for status_id, _ in statuses
         ]
         table.add_row(*cells, end_section=not is_total and row is rows[-2])
     return table
+
+
+def _status_cell(item: Any) -> str:
+    cell = _hms(item.seconds)
+    if item.uses:
+        cell += f" x{item.uses}"
+    if item.overage_seconds:
+        cell += f" +{_hms(item.overage_seconds)}"
+    return cell
 
 
 def _report_csv(rows: Sequence[Any]) -> list[list[str]]:
