@@ -33,7 +33,7 @@ from tests.helpers.certs import Pki
 from tests.helpers.server import RunningServer, ServerProcess, running_server
 
 # A refused handshake fails at once; the timeout only bounds a hung one.
-QUICK = {"retry": RetryPolicy.never(), "timeout": 10.0}
+TIMEOUT = 10.0
 
 
 def tls_settings(pki: Pki, *, mutual: bool = False) -> dict[str, Any]:
@@ -59,7 +59,9 @@ async def tls_server(
 async def status_type_ids(
     address: str, credentials: grpc.ChannelCredentials | None
 ) -> set[str]:
-    async with PresenceClient(address, credentials=credentials, **QUICK) as client:
+    async with PresenceClient(
+        address, credentials=credentials, retry=RetryPolicy.never(), timeout=TIMEOUT
+    ) as client:
         return {t.id for t in await client.status_types.list()}
 
 
@@ -124,6 +126,13 @@ async def test_mtls_server_refuses_a_client_without_a_trusted_certificate(
             await status_type_ids(server.address, credentials)
 
 
+def test_client_tls_credentials_refuse_a_certificate_without_its_key(
+    pki: Pki,
+) -> None:
+    with pytest.raises(ValueError, match="cert_file and key_file go together"):
+        client_tls(pki.ca, cert_file=pki.client_cert)
+
+
 # --- health and reflection ---------------------------------------------------
 
 
@@ -147,7 +156,7 @@ async def test_health_and_reflection_answer_over_tls(
     async with tls_server(sqlite_url, tmp_path, pki, mutual=mutual) as server:
         async with grpc.aio.secure_channel(server.address, credentials) as channel:
             health = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service=""), timeout=10
+                health_pb2.HealthCheckRequest(service=""), timeout=TIMEOUT
             )
         # The reflection client is synchronous; the server runs on this loop.
         services, methods = await asyncio.to_thread(
