@@ -4,7 +4,8 @@
 ``serve`` runs one until SIGTERM or SIGINT, which is what ``presence-server``
 does. Startup order: data directory, database, migrations, seeding, gRPC
 server (with health and reflection), metrics endpoint, then one INFO line
-saying where it listens and which database it uses.
+saying where it listens, over what (plaintext, tls or mtls; see
+``presence_server.tls``) and which database it uses.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from presence_server.telephony import (
     TelephonySync,
     health_service_name,
 )
+from presence_server.tls import TlsFilesError, server_credentials, transport
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +232,7 @@ class PresenceServer:
             ),
             server,
         )
-        self._port = self._bind(server, settings.listen_address)
+        self._port = self._bind(server, settings.listen_address, _credentials(settings))
 
         if settings.metrics_address:
             self._metrics_endpoint = self._start_metrics(settings.metrics_address)
@@ -240,8 +242,9 @@ class PresenceServer:
         await self._start_telephony()
 
         logger.info(
-            "listening on %s, database %s%s",
+            "listening on %s, %s, database %s%s",
             _host_port(parse_address(settings.listen_address)[0], self.port),
+            transport(settings),
             self._database.display_url,
             self._metrics_note(),
         )
@@ -312,9 +315,16 @@ class PresenceServer:
         return add_simulation_services(server, clock, advance)
 
     @staticmethod
-    def _bind(server: grpc.aio.Server, address: str) -> int:
+    def _bind(
+        server: grpc.aio.Server,
+        address: str,
+        credentials: grpc.ServerCredentials | None,
+    ) -> int:
         try:
-            port = server.add_insecure_port(address)
+            if credentials is None:
+                port = server.add_insecure_port(address)
+            else:
+                port = server.add_secure_port(address, credentials)
         except RuntimeError as error:
             port = 0
             cause: BaseException | None = error
@@ -382,6 +392,13 @@ class PresenceServer:
             await engine.stop()
         if database is not None:
             await database.dispose()
+
+
+def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    try:
+        return server_credentials(settings)
+    except TlsFilesError as error:
+        raise StartupError(str(error)) from error
 
 
 def _clock_for(settings: Settings) -> Clock:

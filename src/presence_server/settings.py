@@ -31,6 +31,9 @@ stops the process before anything starts.
 | PRESENCE_TELEPHONY_RETRY_MAX_SECONDS | ``60``: longest wait between retries |
 | PRESENCE_TELEPHONY_REFRESH_SECONDS | ``300``: desired states redone; 0 = at start |
 | PRESENCE_TELEPHONY_<NAME>_* | each adapter's own settings (its ``config``) |
+| PRESENCE_TLS_CERT_FILE    | empty: plaintext; a PEM certificate (chain) serves TLS |
+| PRESENCE_TLS_KEY_FILE     | the PEM private key of that certificate |
+| PRESENCE_TLS_CLIENT_CA_FILE | empty; PEM CA(s): mutual TLS, client certs required |
 
 A simulated clock stands still until an administrator moves it with the
 ``SimulatedClockService`` RPCs, which only such a server offers. It is for
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -291,6 +295,86 @@ class Settings(BaseSettings):
     def _default_database_url(self) -> Settings:
         if not self.database_url.strip():
             self.database_url = sqlite_url(self.data_dir / DATABASE_FILE)
+        return self
+
+    # --- TLS (presence_server.tls) -----------------------------------------
+    # Files are checked here, so a bad one stops the process with exit 2, and
+    # read again when the server starts.
+    tls_cert_file: Path | None = Field(
+        None, description="PEM certificate (chain) of the server; empty = plaintext"
+    )
+    tls_key_file: Path | None = Field(
+        None, description="PEM private key of the server certificate"
+    )
+    tls_client_ca_file: Path | None = Field(
+        None,
+        description="PEM CA certificate(s): mutual TLS, every client must present "
+        "a certificate signed by one; empty = no client certificates",
+    )
+
+    @field_validator(
+        "tls_cert_file", "tls_key_file", "tls_client_ca_file", mode="before"
+    )
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("tls_cert_file", "tls_key_file", "tls_client_ca_file")
+    @classmethod
+    def _readable_pem(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        path = value.expanduser().resolve()
+        try:
+            text = path.read_bytes()
+        except OSError as error:
+            raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+        if b"-----BEGIN " not in text:
+            raise ValueError(f"{path} is not a PEM file")
+        return path
+
+    @model_validator(mode="after")
+    def _check_tls(self) -> Settings:
+        cert, key, client_ca = (
+            self.tls_cert_file,
+            self.tls_key_file,
+            self.tls_client_ca_file,
+        )
+        if cert is not None and key is None:
+            raise ValueError(
+                "PRESENCE_TLS_CERT_FILE needs PRESENCE_TLS_KEY_FILE, its private key"
+            )
+        if key is not None and cert is None:
+            raise ValueError(
+                "PRESENCE_TLS_KEY_FILE needs PRESENCE_TLS_CERT_FILE, its certificate"
+            )
+        if client_ca is not None and cert is None:
+            raise ValueError(
+                "PRESENCE_TLS_CLIENT_CA_FILE (mutual TLS) needs "
+                "PRESENCE_TLS_CERT_FILE and PRESENCE_TLS_KEY_FILE"
+            )
+        if cert is None or key is None:
+            return self
+        # The same checks gRPC makes later, but here with a message that says
+        # which setting is wrong.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            context.load_cert_chain(cert, key)
+        except ssl.SSLError as error:
+            raise ValueError(
+                "PRESENCE_TLS_CERT_FILE and PRESENCE_TLS_KEY_FILE are not a "
+                f"certificate and its private key ({error.reason or error})"
+            ) from None
+        if client_ca is not None:
+            try:
+                context.load_verify_locations(cafile=client_ca)
+            except ssl.SSLError as error:
+                raise ValueError(
+                    "PRESENCE_TLS_CLIENT_CA_FILE holds no usable CA certificate "
+                    f"({error.reason or error})"
+                ) from None
         return self
 
 

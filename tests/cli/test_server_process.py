@@ -89,7 +89,7 @@ def test_starts_says_where_it_listens_and_stops_cleanly_on_signal(
     assert (data_dir / "presence.db").exists()
     [listening] = [line for line in process.lines if "listening on" in line]
     assert " INFO " in listening
-    assert f"listening on 127.0.0.1:{port}, database sqlite" in listening
+    assert f"listening on 127.0.0.1:{port}, plaintext, database sqlite" in listening
     assert str(data_dir / "presence.db") in listening
     assert "Traceback" not in process.output
 

@@ -12,6 +12,7 @@ import {
 
 import { fromServiceError, PresenceError } from "./errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
+import { type TlsFiles, tlsCredentials } from "./tls.js";
 
 /** The header the server takes its log's request id from. */
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -33,6 +34,8 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 export interface ClientOptions {
   /** TLS or other channel credentials; plaintext when left out. */
   readonly credentials?: ChannelCredentials;
+  /** TLS or mutual TLS from PEM files (see {@link tlsCredentials}); not with `credentials`. */
+  readonly tls?: TlsFiles;
   /** Milliseconds each call (each try) may take; 10 s by default. */
   readonly timeoutMs?: number;
   /** How calls that are safe to repeat are retried. */
@@ -65,9 +68,13 @@ export class Rpc {
     readonly address: string,
     readonly options: ClientOptions,
   ) {
-    // Known limitation: plaintext unless credentials are given; the server
-    // does not offer TLS or authentication yet.
-    this.credentials = options.credentials ?? grpcCredentials.createInsecure();
+    if (options.credentials !== undefined && options.tls !== undefined) {
+      throw new TypeError("give either credentials or tls, not both");
+    }
+    // Plaintext unless credentials or TLS files are given.
+    this.credentials =
+      options.credentials ??
+      (options.tls !== undefined ? tlsCredentials(options.tls) : grpcCredentials.createInsecure());
     this.channelOptions = { ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions };
   }
 

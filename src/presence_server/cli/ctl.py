@@ -6,6 +6,11 @@ gRPC only, like any other client::
     presencectl status-types list
     presencectl --json agents get alice
     presencectl --server 10.0.0.5:50051 status-types update break --limit 3
+    presencectl --server presence:50051 --tls-ca ca.pem agents list
+
+Over TLS, ``--tls-ca`` (``PRESENCE_TLS_CA``) names the CA the server's
+certificate must chain to; for mutual TLS add ``--tls-cert`` and ``--tls-key``
+(``PRESENCE_TLS_CERT``, ``PRESENCE_TLS_KEY``), the client's own.
 
 Exit codes: 0 on success, 1 when the server refused the request or could not
 be reached (one ``error:`` line on stderr, then the details), 2 for a usage
@@ -14,6 +19,7 @@ error.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +30,7 @@ from presence_server.cli.ctl_rpc import (
     DEFAULT_TIMEOUT,
     CtlSettings,
     JsonOpt,
+    TlsFiles,
 )
 
 app = typer.Typer(
@@ -37,6 +44,32 @@ app = typer.Typer(
 app.add_typer(ctl_status_types.app, name="status-types")
 app.add_typer(ctl_agents.app, name="agents")
 app.add_typer(ctl_reports.app, name="report")
+
+
+# TLS files must exist and be readable, or presencectl stops with exit 2.
+_PEM = {"exists": True, "dir_okay": False, "readable": True}
+TlsCaOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="PRESENCE_TLS_CA",
+        help="Speak TLS; the CA (PEM) the server's certificate must chain to.",
+        **_PEM,
+    ),
+]
+TlsCertOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="PRESENCE_TLS_CERT",
+        help="Client certificate (PEM) for mutual TLS; needs --tls-key.",
+        **_PEM,
+    ),
+]
+TlsKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="PRESENCE_TLS_KEY", help="Private key (PEM) of --tls-cert.", **_PEM
+    ),
+]
 
 
 @app.callback()
@@ -53,12 +86,24 @@ def global_options(
         float,
         typer.Option(min=0.001, help="Seconds to wait for each answer."),
     ] = DEFAULT_TIMEOUT,
+    tls_ca: TlsCaOpt = None,
+    tls_cert: TlsCertOpt = None,
+    tls_key: TlsKeyOpt = None,
 ) -> None:
     """Administer a presence-server: status types and agents."""
     if not server.strip():
         raise typer.BadParameter("must not be empty", param_hint="--server")
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter(
+            "--tls-cert and --tls-key go together", param_hint="--tls-cert/--tls-key"
+        )
     ctx.obj = CtlSettings(
-        server=server.strip(), json_output=json_output, timeout=timeout
+        server=server.strip(),
+        json_output=json_output,
+        timeout=timeout,
+        tls=TlsFiles(ca=tls_ca, cert=tls_cert, key=tls_key)
+        if tls_ca or tls_cert
+        else None,
     )
 
 

@@ -13,13 +13,19 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 from typing import Annotated, Any, TypeVar
 
 import grpc
 import typer
 from google.rpc import error_details_pb2
-from presence_client import PresenceClient, PresenceError, RetryPolicy
+from presence_client import (
+    PresenceClient,
+    PresenceError,
+    RetryPolicy,
+    tls_credentials,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,16 @@ class CtlSettings:
     server: str = DEFAULT_SERVER
     json_output: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    tls: TlsFiles | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM files for TLS (``ca``) and mutual TLS (``cert`` and ``key``)."""
+
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
 
 
 # ``--json`` is also accepted after the command, where people tend to type it.
@@ -78,6 +94,7 @@ class Connection:
             self._settings.server,
             timeout=self._settings.timeout,
             retry=RetryPolicy.never(),
+            credentials=_credentials(self._settings.tls),
         )
         return self
 
@@ -115,6 +132,12 @@ class Connection:
             for line in describe_error(error, self._settings):
                 typer.echo(line, err=True)
             raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _credentials(tls: TlsFiles | None) -> grpc.ChannelCredentials | None:
+    if tls is None:
+        return None
+    return tls_credentials(tls.ca, tls.cert, tls.key)
 
 
 def describe_error(error: PresenceError, settings: CtlSettings) -> list[str]:

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // dist/test/helpers -> the repository root.
-const REPO = resolve(HERE, "..", "..", "..", "..", "..");
+export const REPO = resolve(HERE, "..", "..", "..", "..", "..");
 const LISTENING = /listening on (\S+?:(\d+)),/;
 const START_TIMEOUT_MS = 20_000;
 

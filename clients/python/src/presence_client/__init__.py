@@ -22,6 +22,8 @@ What is here:
 - :mod:`presence_client.errors`: a typed error per failure, rebuilt from
   the server's ``google.rpc`` details.
 - :mod:`presence_client.messages`: the API's messages and enums.
+- :func:`tls_credentials`: ``credentials=`` for TLS and mutual TLS, from
+  PEM files.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from .errors import (
 from .retry import Backoff, RetryPolicy
 from .session import AgentSession, SessionClosedError, SessionUpdates
 from .subscribe import Snapshot, Subscription, SubscriptionItem
+from .tls import tls_credentials
 
 __version__ = "0.1.0"
 
@@ -91,4 +94,5 @@ __all__ = [
     "is_transient",
     "new_request_id",
     "presence_filter",
+    "tls_credentials",
 ]
