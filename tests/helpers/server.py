@@ -124,11 +124,17 @@ async def running_server(
     data_dir: Path,
     *,
     clock: Clock | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
     **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
-    """A ``PresenceServer`` started for the block, with aio stubs to it."""
+    """A ``PresenceServer`` started for the block, with aio stubs to it.
+
+    ``monotonic`` is what rate limits count seconds with.
+    """
     server = PresenceServer(
-        server_settings(database_url, data_dir, **overrides), clock=clock
+        server_settings(database_url, data_dir, **overrides),
+        clock=clock,
+        monotonic=monotonic,
     )
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
