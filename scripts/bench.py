@@ -225,6 +225,8 @@ async def _bench_backend(
         "PRESENCE_DATABASE_URL": url,
         "PRESENCE_METRICS_ADDRESS": "",
         "PRESENCE_LOG_LEVEL": "WARNING",
+        # Development mode: the benchmark measures presence, not token checks.
+        "PRESENCE_AUTH_DISABLED": "true",
     }
     server = str(Path(sys.executable).with_name("presence-server"))
     with server_process([server], env, port):

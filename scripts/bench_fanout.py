@@ -155,6 +155,8 @@ async def _run_presence(
             "PRESENCE_DATABASE_URL": f"sqlite:///{data}/bench.db",
             "PRESENCE_METRICS_ADDRESS": "",
             "PRESENCE_LOG_LEVEL": "WARNING",
+            # Development mode: the benchmark measures fan-out, not auth.
+            "PRESENCE_AUTH_DISABLED": "true",
         }
         command = [str(Path(sys.executable).with_name("presence-server"))]
         with server_process(command, env, port) as process:

@@ -530,6 +530,8 @@ def started_server(
                 "PRESENCE_LOG_LEVEL": "INFO",
                 "PRESENCE_CLOCK": "simulated",
                 "PRESENCE_CLOCK_START": clock_start.isoformat(),
+                # A private server on loopback for one replay: development mode.
+                "PRESENCE_AUTH_DISABLED": "true",
                 **SERVER_SETTINGS,
             }
         )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import grpc
@@ -20,6 +22,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from presence_server.api import (
+    AuthInterceptor,
+    CatalogTeams,
     add_presence_service,
     add_report_service,
     add_services,
@@ -34,6 +38,8 @@ from presence_server.engine.service import PresenceEngine
 from presence_server.engine.tally import StatusTally
 from presence_server.observability.metrics import Metrics, MetricsEndpoint
 from presence_server.reports.service import Reports
+from presence_server.security import RateLimiter, StreamCap
+from presence_server.security.authenticator import AuthConfigError, Authenticator
 from presence_server.settings import (
     Settings,
     engine_config,
@@ -56,8 +62,6 @@ from presence_server.tls import TlsFilesError, server_credentials, transport
 
 logger = logging.getLogger(__name__)
 
-MiB = 1024 * 1024
-
 # Channel options of the gRPC server, each set on purpose.
 SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
     # Dead peers: ping a connection after 20 s without traffic and drop it
@@ -76,14 +80,23 @@ SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
     # ...and never answer early pings with GOAWAY "too_many_pings": 0 means
     # no limit on strikes.
     ("grpc.http2.max_ping_strikes", 0),
-    # Messages are small (one status type, one page of at most 1000 agents);
-    # the limits are the gRPC defaults, written down so they are a decision.
-    ("grpc.max_receive_message_length", 4 * MiB),
-    ("grpc.max_send_message_length", 4 * MiB),
     # Fail to start when the port is taken instead of silently sharing it
     # with another process (gRPC sets SO_REUSEPORT by default on Linux).
     ("grpc.so_reuseport", 0),
 )
+
+
+def server_options(settings: Settings) -> tuple[tuple[str, int], ...]:
+    """``SERVER_OPTIONS`` and the message size limits of the settings.
+
+    Messages are small (one status type, one page of at most 1000 agents);
+    the default limits are gRPC's, settings so that an operator may lower them.
+    """
+    return (
+        *SERVER_OPTIONS,
+        ("grpc.max_receive_message_length", settings.auth_max_receive_message_bytes),
+        ("grpc.max_send_message_length", settings.auth_max_send_message_bytes),
+    )
 
 
 class StartupError(Exception):
@@ -104,9 +117,17 @@ class PresenceServer:
     registry).
     """
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or _clock_for(settings)
+        # Rate limits count real seconds (tests pass their own function).
+        self._monotonic = monotonic
         self.metrics = Metrics()
         self.health = health.aio.HealthServicer()
         # Set when shutdown begins. Long-lived streams watch it and end
@@ -177,6 +198,7 @@ class PresenceServer:
 
     async def _start(self) -> None:
         settings = self.settings
+        authenticator = self._authenticator()
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -212,9 +234,21 @@ class PresenceServer:
         self._engine.add_listener(self._streams.on_events)
         catalog.add_listener(self._streams.wake)
 
+        auth = None
+        if authenticator is not None:
+            auth = AuthInterceptor(
+                authenticator,
+                CatalogTeams(catalog),
+                RateLimiter(
+                    settings.auth_rate_per_second,
+                    settings.auth_rate_burst,
+                    self._monotonic,
+                ),
+                StreamCap(settings.auth_max_streams_per_identity),
+            )
         server = grpc.aio.server(
-            interceptors=interceptors(self.metrics),
-            options=SERVER_OPTIONS,
+            interceptors=interceptors(self.metrics, auth),
+            options=server_options(settings),
         )
         self._server = server
         self._service_names = add_services(server, catalog)
@@ -224,14 +258,15 @@ class PresenceServer:
         if settings.clock == "simulated":
             self._service_names += self._add_simulation(server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        reflection.enable_server_reflection(
-            (
-                *self._service_names,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ),
-            server,
-        )
+        if settings.auth_reflection:
+            reflection.enable_server_reflection(
+                (
+                    *self._service_names,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ),
+                server,
+            )
         self._port = self._bind(server, settings.listen_address, _credentials(settings))
 
         if settings.metrics_address:
@@ -263,6 +298,20 @@ class PresenceServer:
                 f"{newest.isoformat()}: set PRESENCE_CLOCK_START to that instant "
                 "or later, or use a fresh PRESENCE_DATA_DIR / PRESENCE_DATABASE_URL"
             )
+
+    def _authenticator(self) -> Authenticator | None:
+        if self.settings.auth_disabled:
+            logger.warning(
+                "AUTHENTICATION IS OFF (PRESENCE_AUTH_DISABLED=true): anyone who "
+                "can reach this server may do anything; development only"
+            )
+            return None
+        try:
+            authenticator = Authenticator.from_settings(self.settings, self.clock.now)
+        except AuthConfigError as error:
+            raise StartupError(str(error)) from None
+        logger.info("authentication on: %s", ", ".join(authenticator.methods))
+        return authenticator
 
     def _make_telephony(self, engine: PresenceEngine) -> TelephonySync:
         names = telephony_adapters(self.settings)

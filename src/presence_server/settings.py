@@ -31,6 +31,18 @@ stops the process before anything starts.
 | PRESENCE_TELEPHONY_RETRY_MAX_SECONDS | ``60``: longest wait between retries |
 | PRESENCE_TELEPHONY_REFRESH_SECONDS | ``300``: desired states redone; 0 = at start |
 | PRESENCE_TELEPHONY_<NAME>_* | each adapter's own settings (its ``config``) |
+| PRESENCE_AUTH_DISABLED    | ``false``; ``true`` = development mode, no auth |
+| PRESENCE_AUTH_JWT_SECRET (or _FILE) | empty: HS256 shared secret for JWTs |
+| PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE | empty: PEM key, RS256 or ES256 JWTs |
+| PRESENCE_AUTH_JWT_ISSUER  | empty: ``iss`` is then not checked |
+| PRESENCE_AUTH_JWT_AUDIENCE | ``presence-server``; empty = not checked |
+| PRESENCE_AUTH_JWT_LEEWAY_SECONDS | ``30``: clock skew allowed on exp/nbf |
+| PRESENCE_AUTH_API_KEYS_FILE | empty: JSON list of hashed API keys |
+| PRESENCE_AUTH_REFLECTION  | ``true``: serve gRPC reflection (no auth) |
+| PRESENCE_AUTH_MAX_RECEIVE_MESSAGE_BYTES (and _SEND_) | ``4194304`` |
+| PRESENCE_AUTH_MAX_STREAMS_PER_IDENTITY | ``16``: Connect + SubscribePresence |
+| PRESENCE_AUTH_RATE_PER_SECOND | ``50``: mutating calls per identity |
+| PRESENCE_AUTH_RATE_BURST  | ``100``: mutating calls allowed at once |
 | PRESENCE_TLS_CERT_FILE    | empty: plaintext; a PEM certificate (chain) serves TLS |
 | PRESENCE_TLS_KEY_FILE     | the PEM private key of that certificate |
 | PRESENCE_TLS_CLIENT_CA_FILE | empty; PEM CA(s): mutual TLS, client certs required |
@@ -51,7 +63,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import ArgumentError
 
@@ -245,6 +263,56 @@ class Settings(BaseSettings):
                 "PRESENCE_CLOCK_START is only used with PRESENCE_CLOCK=simulated"
             )
         return self
+
+    # --- authentication, authorization and limits (presence_server.security) --
+    auth_disabled: bool = Field(
+        False,
+        description="development mode: no authentication at all (a loud warning)",
+    )
+    auth_jwt_secret: SecretStr = Field(
+        SecretStr(""), description="HS256 shared secret of JWTs; never logged"
+    )
+    auth_jwt_secret_file: Path | None = Field(
+        None, description="file holding the HS256 secret (instead of the variable)"
+    )
+    auth_jwt_public_key_file: Path | None = Field(
+        None, description="PEM public key of JWTs: RSA (RS256) or EC P-256 (ES256)"
+    )
+    auth_jwt_issuer: str = Field("", description="required iss claim; empty = any")
+    auth_jwt_audience: str = Field(
+        "presence-server", description="required aud claim; empty = not checked"
+    )
+    auth_jwt_leeway_seconds: float = Field(
+        30.0, ge=0, le=600, description="clock skew allowed on exp and nbf"
+    )
+    auth_api_keys_file: Path | None = Field(
+        None, description="JSON list of API keys: name, role, sha256, teams, agent_id"
+    )
+    auth_reflection: bool = Field(
+        True, description="serve gRPC server reflection (open, like health)"
+    )
+    auth_max_receive_message_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        description="largest request accepted, in bytes",
+    )
+    # At least 2 MiB: presence streams send messages of up to 1 MiB.
+    auth_max_send_message_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=2 * 1024 * 1024,
+        le=64 * 1024 * 1024,
+        description="largest answer sent, in bytes",
+    )
+    auth_max_streams_per_identity: int = Field(
+        16, ge=1, le=10_000, description="Connect + SubscribePresence open at once"
+    )
+    auth_rate_per_second: float = Field(
+        50.0, gt=0, le=100_000, description="mutating calls per second per identity"
+    )
+    auth_rate_burst: int = Field(
+        100, ge=1, le=1_000_000, description="mutating calls one identity may burst"
+    )
 
     @field_validator("listen_address")
     @classmethod

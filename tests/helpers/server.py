@@ -13,9 +13,11 @@ In-process (async tests; fast, shares the test's event loop)::
 ``running_server`` starts a ``PresenceServer`` on a free loopback port (and
 a metrics endpoint on another), opens an aio channel with the generated
 stubs, and stops both on exit. Pass ``clock=`` to drive time, and any other
-``Settings`` field as a keyword to override it. ``backend_url("sqlite" |
-"postgresql", directory)`` gives a fresh database outside the function-scoped
-``database_url`` fixture (for module-scoped servers, see tests/api/conftest.py).
+``Settings`` field as a keyword to override it. Authentication is off
+(``auth_disabled=True``) unless a test passes ``auth_disabled=False``.
+``backend_url("sqlite" | "postgresql", directory)`` gives a fresh database
+outside the function-scoped ``database_url`` fixture (for module-scoped
+servers, see tests/api/conftest.py).
 
 As a process (sync tests that need a real ``presence-server`` command:
 signals, exit codes, restarts, two processes on one file)::
@@ -30,7 +32,8 @@ signals, exit codes, restarts, two processes on one file)::
 
 The child listens on port 0 and the helper reads the real port from its
 "listening on" log line. Its environment has no inherited ``PRESENCE_*``
-variable; pass ``env=`` to add some and ``args=`` for command-line flags.
+variable but ``PRESENCE_AUTH_DISABLED=true``; pass ``env=`` to add some (or
+override that one) and ``args=`` for command-line flags.
 Everything it writes to stderr is in ``process.lines``.
 """
 
@@ -108,6 +111,8 @@ def server_settings(database_url: str, data_dir: Path, **overrides: Any) -> Sett
         "log_format": "text",
         "metrics_address": "127.0.0.1:0",
         "grace_seconds": 0,
+        # Development mode unless a test turns authentication on itself.
+        "auth_disabled": True,
     }
     values.update(overrides)
     return Settings(**values)
@@ -119,11 +124,17 @@ async def running_server(
     data_dir: Path,
     *,
     clock: Clock | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
     **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
-    """A ``PresenceServer`` started for the block, with aio stubs to it."""
+    """A ``PresenceServer`` started for the block, with aio stubs to it.
+
+    ``monotonic`` is what rate limits count seconds with.
+    """
     server = PresenceServer(
-        server_settings(database_url, data_dir, **overrides), clock=clock
+        server_settings(database_url, data_dir, **overrides),
+        clock=clock,
+        monotonic=monotonic,
     )
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
@@ -201,6 +212,8 @@ class ServerProcess:
                 "PRESENCE_DATA_DIR": str(data_dir),
                 "PRESENCE_METRICS_ADDRESS": "",
                 "PRESENCE_GRACE_SECONDS": "1",
+                # Development mode unless the test's env turns it off.
+                "PRESENCE_AUTH_DISABLED": "true",
                 **(env or {}),
             }
         )

@@ -31,6 +31,7 @@ from presence_server.streaming import Streams
 from presence_server.telephony import TelephonySync
 
 from .agents import AgentServicer
+from .auth import AuthInterceptor, CatalogTeams
 from .errors import ErrorInterceptor
 from .presence import PresenceServicer
 from .reports import ReportServicer
@@ -55,13 +56,17 @@ SIMULATION_SERVICE_NAMES: tuple[str, ...] = (
 )
 
 
-def interceptors(metrics: Metrics) -> list[Any]:
+def interceptors(metrics: Metrics, auth: AuthInterceptor | None = None) -> list[Any]:
     """The server interceptors, outermost first.
 
     Telemetry is outside error translation so that it records the status
-    code the client finally gets.
+    code the client finally gets; authentication is inside it, so that its
+    refusals are translated like any other error.
     """
-    return [TelemetryInterceptor(metrics), ErrorInterceptor()]
+    chain: list[Any] = [TelemetryInterceptor(metrics), ErrorInterceptor()]
+    if auth is not None:
+        chain.append(auth)
+    return chain
 
 
 def add_services(server: Any, catalog: Catalog) -> tuple[str, ...]:
@@ -113,6 +118,8 @@ __all__ = [
     "SERVICE_NAMES",
     "SIMULATION_SERVICE_NAMES",
     "AgentServicer",
+    "AuthInterceptor",
+    "CatalogTeams",
     "ErrorInterceptor",
     "PresenceServicer",
     "ProtoEncoder",

@@ -81,3 +81,52 @@ def wrap_handler(handler: Any, method: str, scope: Scope) -> Any:
     return grpc.stream_stream_rpc_method_handler(
         _stream_response(handler.stream_stream, method, scope), **serializers
     )
+
+
+# Like ``Scope``, with the request too: (request, context, method, streaming).
+# A client-streaming RPC's requests arrive later, so its scope gets ``None``.
+RequestScope = Callable[[Any, Any, str, bool], AbstractAsyncContextManager[None]]
+
+
+def wrap_request_handler(handler: Any, method: str, scope: RequestScope) -> Any:
+    """Like ``wrap_handler``, for a scope that reads the request first."""
+    if handler is None:
+        return None
+    serializers = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary is not None:
+        behavior = handler.unary_unary
+
+        async def unary(request: Any, context: Any) -> Any:
+            async with scope(request, context, method, False):
+                return await _maybe_await(behavior(request, context))
+
+        return grpc.unary_unary_rpc_method_handler(unary, **serializers)
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            _request_stream(handler.unary_stream, method, scope), **serializers
+        )
+
+    def scope_without_request(context: Any, name: str, streaming: bool) -> Any:
+        return scope(None, context, name, streaming)
+
+    return wrap_handler(handler, method, scope_without_request)
+
+
+def _request_stream(behavior: Any, method: str, scope: RequestScope) -> Any:
+    if inspect.isasyncgenfunction(behavior):
+
+        async def generate(request: Any, context: Any) -> AsyncIterator[Any]:
+            async with scope(request, context, method, True):
+                async for response in behavior(request, context):
+                    yield response
+
+        return generate
+
+    async def write(request: Any, context: Any) -> None:
+        async with scope(request, context, method, True):
+            await _maybe_await(behavior(request, context))
+
+    return write

@@ -8,7 +8,7 @@ details a client decodes with ``grpc_status.rpc_status.from_call``:
 - ``ErrorInfo`` always: the stable ``reason``, domain ``presence.v1``, and
   the error's metadata;
 - ``BadRequest`` / ``PreconditionFailure`` / ``QuotaFailure`` /
-  ``ResourceInfo`` when the error carries such facts;
+  ``ResourceInfo`` / ``RetryInfo`` when the error carries such facts;
 - ``RequestInfo`` with the request id, the key to the server's logs.
 
 Anything else a handler raises is a bug: the client gets INTERNAL with a
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -96,6 +97,10 @@ def _details(error: PresenceError) -> list[Message]:
                 ]
             )
         )
+    if error.retry_after is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromTimedelta(timedelta(seconds=error.retry_after))
+        details.append(retry)
     if error.resource is not None:
         resource_type, resource_name = error.resource
         details.append(

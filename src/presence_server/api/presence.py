@@ -15,13 +15,14 @@ from typing import Any
 from presence_server._proto.presence.v1 import presence_pb2, presence_pb2_grpc
 from presence_server.domain.agents import check_id
 from presence_server.domain.errors import FieldViolation, InvalidArgument
-from presence_server.domain.presence import Actor, Event, PresenceView, Source
+from presence_server.domain.presence import Event, PresenceView, Source
 from presence_server.engine import commands as c
 from presence_server.engine.service import PresenceEngine
 from presence_server.streaming import Streams
 
 from .convert import status_kind_from_proto, timestamp_to_proto
 from .presence_convert import (
+    acting,
     activity_kind_from_proto,
     change_to_proto,
     requested_actor,
@@ -97,7 +98,7 @@ class PresenceServicer(  # type: ignore[misc]
         self, request: presence_pb2.CancelUpcomingStatusRequest, context: Any
     ) -> presence_pb2.PresenceChange:
         agent_id = _agent_id(request.agent_id)
-        command = c.CancelUpcoming(Actor(Source.AGENT, agent_id))
+        command = c.CancelUpcoming(acting(Source.AGENT, agent_id))
         return await self._change(agent_id, command, request.request_id)
 
     async def GetPresence(
@@ -121,7 +122,7 @@ class PresenceServicer(  # type: ignore[misc]
         agent_id = _agent_id(request.agent_id)
         kind = activity_kind_from_proto(request.kind)
         external_id = _external_id(request.external_id)
-        command = c.StartActivity(kind, external_id, Actor(Source.ACTIVITY, agent_id))
+        command = c.StartActivity(kind, external_id, acting(Source.ACTIVITY, agent_id))
         return await self._change(agent_id, command, request.request_id)
 
     async def EndActivity(
@@ -136,14 +137,14 @@ class PresenceServicer(  # type: ignore[misc]
                     [FieldViolation("wrap_up_seconds", "must be at most 3600")]
                 )
             wrap_up = request.wrap_up_seconds
-        command = c.EndActivity(external_id, Actor(Source.ACTIVITY, agent_id), wrap_up)
+        command = c.EndActivity(external_id, acting(Source.ACTIVITY, agent_id), wrap_up)
         return await self._change(agent_id, command, request.request_id)
 
     async def StartShift(
         self, request: presence_pb2.StartShiftRequest, context: Any
     ) -> presence_pb2.PresenceChange:
         agent_id = _agent_id(request.agent_id)
-        command = c.StartShift(Actor(Source.AGENT, agent_id))
+        command = c.StartShift(acting(Source.AGENT, agent_id))
         return await self._change(agent_id, command, request.request_id)
 
     async def EndShift(
@@ -151,7 +152,7 @@ class PresenceServicer(  # type: ignore[misc]
     ) -> presence_pb2.PresenceChange:
         agent_id = _agent_id(request.agent_id)
         reason = _bounded(request.reason, "reason", REASON_MAX)
-        command = c.EndShift(Actor(Source.AGENT, agent_id, reason))
+        command = c.EndShift(acting(Source.AGENT, agent_id, reason))
         return await self._change(agent_id, command, request.request_id)
 
     async def Connect(

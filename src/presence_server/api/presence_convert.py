@@ -14,6 +14,7 @@ from presence_server.domain.presence import (
     StatusRef,
 )
 from presence_server.domain.status_types import StatusType
+from presence_server.security.identity import Role, current_identity
 
 from .convert import status_type_to_proto, timestamp_to_proto
 
@@ -127,8 +128,34 @@ def activity_kind_from_proto(value: int, field: str = "kind") -> ActivityKind:
     return ActivityKind(name.removeprefix("ACTIVITY_KIND_"))
 
 
+def acting(source: Source, agent_id: str, reason: str = "") -> Actor:
+    """Who a change comes from.
+
+    With authentication on it is the caller's identity (``agent:ann``,
+    ``supervisor:sam``, ``apikey:crm``), and a change to an agent made by
+    anyone but that agent is a supervisor's; without, it is ``agent_id``
+    with the given source, as the request says.
+    """
+    identity = current_identity.get()
+    if identity is None:
+        return Actor(source, agent_id, reason)
+    if source is Source.AGENT and identity.role is not Role.AGENT:
+        source = Source.SUPERVISOR
+    return Actor(source, identity.actor, reason)
+
+
 def requested_actor(source: int, agent_id: str, reason: str) -> Actor:
-    """Who a SetStatus comes from: the agent (default) or a supervisor."""
+    """Who a SetStatus comes from: the agent (default) or a supervisor.
+
+    The request's ``source`` is believed only without authentication; with
+    it, the caller's identity decides (see ``acting``).
+    """
+    if current_identity.get() is not None and source in (
+        presence_pb2.SOURCE_UNSPECIFIED,
+        presence_pb2.SOURCE_AGENT,
+        presence_pb2.SOURCE_SUPERVISOR,
+    ):
+        return acting(Source.AGENT, agent_id, reason)
     if source in (presence_pb2.SOURCE_UNSPECIFIED, presence_pb2.SOURCE_AGENT):
         return Actor(Source.AGENT, agent_id, reason)
     if source == presence_pb2.SOURCE_SUPERVISOR:

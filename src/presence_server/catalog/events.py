@@ -33,8 +33,10 @@ from presence_server.domain.status_types import (
 )
 from presence_server.engine import rules, store
 from presence_server.engine.views import view
+from presence_server.security.identity import current_actor_name
 from presence_server.storage import codec
 
+# Without authentication; with it, the identity of the caller.
 ACTOR = "admin"
 
 
@@ -104,7 +106,7 @@ class EventLog:
             "type": kind.value,
             "agent_id": agent_id,
             "source": Source.SYSTEM.value,
-            "actor": ACTOR,
+            "actor": current_actor_name(ACTOR),
             "reason": reason,
             "payload": payload,
         }

@@ -12,8 +12,9 @@ made from the ``Settings`` model itself, so a new setting has its flag at
 once. Flags may go before or after the subcommand.
 
 Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 when the server
-cannot start (address taken, database unreachable), 2 for a usage error or
-an invalid setting.
+cannot start (address taken, database unreachable, a key file unreadable),
+2 for a usage error or an invalid setting (authentication on with nothing
+to verify callers with included).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from presence_server.app import StartupError, serve
 from presence_server.observability.logs import configure_logging
+from presence_server.security.authenticator import auth_problem
 from presence_server.settings import ENV_PREFIX, Settings, describe_error
 from presence_server.storage.db import Database
 from presence_server.storage.migrate import current_revision, migrate
@@ -74,6 +76,15 @@ def _settings(flags: dict[str, Any]) -> Settings:
         raise SystemExit(USAGE_ERROR) from None
 
 
+def _check_auth(settings: Settings) -> None:
+    # Settings that cannot authenticate anyone are a usage error, like a bad
+    # value: the server would refuse every call.
+    problem = auth_problem(settings)
+    if problem:
+        click.echo(f"presence-server: {problem}", err=True)
+        raise SystemExit(USAGE_ERROR)
+
+
 @click.group(
     name="presence-server",
     invoke_without_command=True,
@@ -114,6 +125,7 @@ def migrate_command(ctx: click.Context, /, **given: Any) -> None:
 
 def _serve(flags: dict[str, Any]) -> None:
     settings = _settings(flags)
+    _check_auth(settings)
     configure_logging(settings.log_level, settings.log_format)
     _run_or_exit(serve(settings), "cannot start")
 

@@ -63,6 +63,8 @@ class PresenceError(Exception):
         message: what happened and what to do about it, for a person.
         reason: stable upper-case id, also sent as ``google.rpc.ErrorInfo``.
         metadata: small string facts for ``ErrorInfo.metadata``.
+        retry_after: seconds after which a retry may succeed
+            (``google.rpc.RetryInfo``).
     """
 
     code: ErrorCode = ErrorCode.FAILED_PRECONDITION
@@ -77,6 +79,7 @@ class PresenceError(Exception):
         precondition_violations: Sequence[PreconditionViolation] = (),
         quota_violations: Sequence[QuotaViolation] = (),
         resource: tuple[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -86,6 +89,7 @@ class PresenceError(Exception):
         self.precondition_violations = tuple(precondition_violations)
         self.quota_violations = tuple(quota_violations)
         self.resource = resource
+        self.retry_after = retry_after
 
 
 class InvalidArgument(PresenceError):

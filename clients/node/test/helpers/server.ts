@@ -77,6 +77,8 @@ export class ServerProcess {
       PRESENCE_DATA_DIR: dataDir,
       PRESENCE_METRICS_ADDRESS: "",
       PRESENCE_GRACE_SECONDS: "1",
+      // Development mode unless a test's env turns authentication on.
+      PRESENCE_AUTH_DISABLED: "true",
       ...options.env,
     });
     const child = spawn(serverCommand(), [], { env, stdio: ["ignore", "pipe", "pipe"] });

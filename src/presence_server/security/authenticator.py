@@ -1,0 +1,175 @@
+"""Credentials in, an ``Identity`` out: JWTs and API keys, from settings.
+
+A call presents ``authorization: Bearer <token or key>`` or
+``x-api-key: <key>``. A bearer value shaped like a JWT (three dot-separated
+parts) is verified as one; anything else is looked up as an API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from presence_server.domain.errors import Unauthenticated
+from presence_server.settings import Settings
+
+from .api_keys import ApiKeys
+from .identity import Identity
+from .tokens import JwtVerifier, public_key_algorithm
+
+AUTHORIZATION = "authorization"
+API_KEY_HEADER = "x-api-key"
+
+
+class AuthConfigError(Exception):
+    """The authentication settings cannot work; the message says what to fix."""
+
+
+def auth_problem(settings: Settings) -> str | None:
+    """Why the server must not start with these settings, or ``None``."""
+    if settings.auth_disabled:
+        return None
+    configured = (
+        settings.auth_jwt_secret.get_secret_value()
+        or settings.auth_jwt_secret_file
+        or settings.auth_jwt_public_key_file
+        or settings.auth_api_keys_file
+    )
+    if configured:
+        return None
+    return (
+        "authentication is on but nothing can verify a caller: set "
+        "PRESENCE_AUTH_JWT_SECRET (or PRESENCE_AUTH_JWT_SECRET_FILE), "
+        "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE or PRESENCE_AUTH_API_KEYS_FILE; "
+        "or, for development only, PRESENCE_AUTH_DISABLED=true"
+    )
+
+
+def _read(path: Path, variable: str) -> bytes:
+    try:
+        data: bytes = path.read_bytes()
+    except OSError as error:
+        raise AuthConfigError(
+            f"{variable}: cannot read {path}: {error.strerror}"
+        ) from None
+    return data
+
+
+def _jwt_keys(settings: Settings) -> dict[str, Any]:
+    keys: dict[str, Any] = {}
+    secret = settings.auth_jwt_secret.get_secret_value().encode()
+    if settings.auth_jwt_secret_file is not None:
+        if secret:
+            raise AuthConfigError(
+                "set PRESENCE_AUTH_JWT_SECRET or PRESENCE_AUTH_JWT_SECRET_FILE, "
+                "not both"
+            )
+        path = settings.auth_jwt_secret_file
+        secret = _read(path, "PRESENCE_AUTH_JWT_SECRET_FILE").strip()
+    if secret:
+        if len(secret) < 32:
+            raise AuthConfigError(
+                "the JWT secret must be at least 32 bytes (HS256); "
+                "try: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        keys["HS256"] = secret
+    if settings.auth_jwt_public_key_file is not None:
+        path = settings.auth_jwt_public_key_file
+        pem = _read(path, "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE")
+        try:
+            algorithm, key = public_key_algorithm(pem)
+        except ValueError as error:
+            raise AuthConfigError(
+                f"PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE {path} {error}"
+            ) from None
+        keys[algorithm] = key
+    return keys
+
+
+class Authenticator:
+    """Tells who a call's metadata says it is.
+
+    Build with ``from_settings`` (which reads the key files once, at start)
+    or directly in tests.
+    """
+
+    def __init__(
+        self, jwt_verifier: JwtVerifier | None, api_keys: ApiKeys | None
+    ) -> None:
+        self._jwt = jwt_verifier
+        self._api_keys = api_keys
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, now: Callable[[], datetime]
+    ) -> Authenticator:
+        """The authenticator the settings describe; ``AuthConfigError`` if none."""
+        problem = auth_problem(settings)
+        if problem:
+            raise AuthConfigError(problem)
+        keys = _jwt_keys(settings)
+        verifier = None
+        if keys:
+            verifier = JwtVerifier(
+                keys,
+                issuer=settings.auth_jwt_issuer,
+                audience=settings.auth_jwt_audience,
+                leeway=timedelta(seconds=settings.auth_jwt_leeway_seconds),
+                now=now,
+            )
+        api_keys = None
+        if settings.auth_api_keys_file is not None:
+            try:
+                api_keys = ApiKeys.load(settings.auth_api_keys_file)
+            except ValueError as error:
+                raise AuthConfigError(f"PRESENCE_AUTH_API_KEYS_FILE: {error}") from None
+        return cls(verifier, api_keys)
+
+    @property
+    def methods(self) -> list[str]:
+        """What this server accepts, for its startup log line."""
+        found = []
+        if self._jwt is not None:
+            found.append("JWT")
+        if self._api_keys is not None:
+            found.append("API keys")
+        return found
+
+    def authenticate(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
+        """The caller's identity; ``Unauthenticated`` saying why if none."""
+        bearer = api_key = None
+        for key, value in metadata:
+            if not isinstance(value, str):
+                continue
+            if key == AUTHORIZATION:
+                scheme, _, credential = value.strip().partition(" ")
+                if scheme.lower() != "bearer" or not credential.strip():
+                    raise Unauthenticated(
+                        "the authorization header must be 'Bearer <token>'",
+                        reason="CREDENTIALS_MALFORMED",
+                    )
+                bearer = credential.strip()
+            elif key == API_KEY_HEADER:
+                api_key = value.strip()
+        if bearer is not None:
+            if bearer.count(".") == 2 and self._jwt is not None:
+                return self._jwt.verify(bearer)
+            return self._key(bearer)
+        if api_key is not None:
+            return self._key(api_key)
+        raise Unauthenticated(
+            "no credentials: send 'authorization: Bearer <token>' (a token from "
+            "presencectl token, or your identity provider) or 'x-api-key'",
+            reason="CREDENTIALS_MISSING",
+        )
+
+    def _key(self, key: str) -> Identity:
+        identity = None if self._api_keys is None else self._api_keys.find(key)
+        if identity is None:
+            what = "API key" if self._jwt is None else "token or API key"
+            raise Unauthenticated(
+                f"the {what} is not valid here", reason="CREDENTIALS_INVALID"
+            )
+        return identity
