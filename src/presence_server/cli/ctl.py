@@ -24,7 +24,7 @@ from typing import Annotated
 
 import typer
 
-from presence_server.cli import ctl_agents, ctl_reports, ctl_status_types
+from presence_server.cli import ctl_agents, ctl_reports, ctl_status_types, ctl_token
 from presence_server.cli.ctl_rpc import (
     DEFAULT_SERVER,
     DEFAULT_TIMEOUT,
@@ -44,6 +44,7 @@ app = typer.Typer(
 app.add_typer(ctl_status_types.app, name="status-types")
 app.add_typer(ctl_agents.app, name="agents")
 app.add_typer(ctl_reports.app, name="report")
+app.command("token")(ctl_token.token)
 
 
 # TLS files must exist and be readable, or presencectl stops with exit 2.
@@ -89,6 +90,15 @@ def global_options(
     tls_ca: TlsCaOpt = None,
     tls_cert: TlsCertOpt = None,
     tls_key: TlsKeyOpt = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PRESENCE_TOKEN",
+            help="Bearer token (a JWT or an API key); prefer the environment "
+            "variable, which other users cannot see in the process list.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Administer a presence-server: status types and agents."""
     if not server.strip():
@@ -97,8 +107,11 @@ def global_options(
         raise typer.BadParameter(
             "--tls-cert and --tls-key go together", param_hint="--tls-cert/--tls-key"
         )
+    if token is not None and not token.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--token")
     ctx.obj = CtlSettings(
         server=server.strip(),
+        token=token.strip() if token else None,
         json_output=json_output,
         timeout=timeout,
         tls=TlsFiles(ca=tls_ca, cert=tls_cert, key=tls_key)

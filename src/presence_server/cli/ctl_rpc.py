@@ -45,6 +45,7 @@ class CtlSettings:
     json_output: bool = False
     timeout: float = DEFAULT_TIMEOUT
     tls: TlsFiles | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Connection:
             timeout=self._settings.timeout,
             retry=RetryPolicy.never(),
             credentials=_credentials(self._settings.tls),
+            token=self._settings.token,
         )
         return self
 

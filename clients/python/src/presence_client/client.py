@@ -31,6 +31,15 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+def _bearer(token: str | None) -> tuple[tuple[str, str], ...]:
+    if token is None:
+        return ()
+    token = token.strip()
+    if not token:
+        raise ValueError("token is empty; leave it out for a server without auth")
+    return (("authorization", f"Bearer {token}"),)
+
+
 class PresenceClient:
     """A client of one presence-server.
 
@@ -42,7 +51,9 @@ class PresenceClient:
         retry: how calls that are safe to repeat are retried after
             UNAVAILABLE or DEADLINE_EXCEEDED (see :mod:`presence_client.retry`);
             ``RetryPolicy.never()`` turns it off.
-        metadata: sent with every call (an authorization header, say).
+        token: a bearer token (a JWT, or an API key) sent as
+            ``authorization: Bearer <token>`` with every call, streams too.
+        metadata: sent with every call, after the token.
         options: extra gRPC channel options, after the client's own.
         interceptors: ``grpc.aio`` client interceptors.
 
@@ -61,6 +72,7 @@ class PresenceClient:
         address: str = DEFAULT_ADDRESS,
         *,
         credentials: grpc.ChannelCredentials | None = None,
+        token: str | None = None,
         timeout: float | None = 10.0,
         retry: RetryPolicy | None = None,
         metadata: Sequence[tuple[str, str]] = (),
@@ -71,7 +83,7 @@ class PresenceClient:
             address,
             credentials=credentials,
             timeout=timeout,
-            metadata=metadata,
+            metadata=(*_bearer(token), *metadata),
             retry=retry or RetryPolicy(),
             options=options,
             interceptors=interceptors,
