@@ -227,7 +227,9 @@ async def _state(server: RunningServer) -> tuple[Any, ...]:
     return (*revisions, status_type.etag)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite"])
+@pytest_asyncio.fixture(
+    scope="module", loop_scope="module", params=["sqlite", "postgresql"]
+)
 async def matrix_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[RunningServer, Stubs]]:
