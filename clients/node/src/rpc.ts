@@ -40,7 +40,12 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** How calls that are safe to repeat are retried. */
   readonly retry?: RetryPolicy;
-  /** Sent with every call (an authorization header, say). */
+  /**
+   * A bearer token (a JWT, or an API key) sent as `authorization: Bearer <token>`
+   * with every call, streams too.
+   */
+  readonly token?: string;
+  /** Sent with every call, after the token. */
   readonly metadata?: Readonly<Record<string, string>>;
   /** Extra grpc-js channel options, over the client's own. */
   readonly channelOptions?: ChannelOptions;
@@ -68,6 +73,9 @@ export class Rpc {
     readonly address: string,
     readonly options: ClientOptions,
   ) {
+    if (options.token !== undefined && options.token.trim() === "") {
+      throw new TypeError("token is empty; leave it out for a server without auth");
+    }
     if (options.credentials !== undefined && options.tls !== undefined) {
       throw new TypeError("give either credentials or tls, not both");
     }
@@ -98,6 +106,9 @@ export class Rpc {
   /** Metadata for one call: the client's, the request id, wait-for-ready. */
   metadata(requestId = "", waitForReady = false): Metadata {
     const metadata = new Metadata(waitForReady ? { waitForReady: true } : undefined);
+    if (this.options.token !== undefined) {
+      metadata.set("authorization", `Bearer ${this.options.token.trim()}`);
+    }
     for (const [key, value] of Object.entries(this.options.metadata ?? {})) {
       metadata.set(key, value);
     }
