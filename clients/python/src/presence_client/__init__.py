@@ -50,7 +50,7 @@ from .errors import (
     from_rpc_error,
     is_transient,
 )
-from .retry import Backoff, RetryPolicy
+from .retry import Backoff, OnConnect, OnRetry, RetryPolicy
 from .session import AgentSession, SessionClosedError, SessionUpdates
 from .subscribe import Snapshot, Subscription, SubscriptionItem
 
@@ -69,6 +69,8 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "NotFoundError",
+    "OnConnect",
+    "OnRetry",
     "PermissionDeniedError",
     "PreconditionFailedError",
     "PreconditionViolation",
