@@ -194,3 +194,38 @@ async def test_supervisor_feed_example_prints_the_board_then_each_change(
     assert any("shift_started" in line for line in lines)
     assert any("Offline -> Available (after " in line for line in lines)
     assert "Available -> Break (after " in lines[-1]
+
+
+async def test_supervisor_feed_example_says_when_it_loses_and_regains_the_server(
+    tmp_path: Path, free_address: str
+) -> None:
+    data = tmp_path / "data"
+    with ServerProcess(data, listen_address=free_address) as server:
+        await asyncio.to_thread(server.wait_until_listening)
+        feed = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(EXAMPLES / "supervisor_feed.py"),
+            *("--server", free_address, "--team", "nobody", "--no-color"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert feed.stdout is not None
+        try:
+            async with asyncio.timeout(60):
+                board = await feed.stdout.readline()
+                assert await asyncio.to_thread(server.stop) == 0
+                lost = await feed.stdout.readline()
+                with ServerProcess(data, listen_address=free_address) as again:
+                    await asyncio.to_thread(again.wait_until_listening)
+                    back = await feed.stdout.readline()
+                    again.stop()
+        finally:
+            feed.terminate()
+            await feed.wait()
+        for process in (server, again):
+            if process.process.stdout is not None:
+                process.process.stdout.close()
+
+    assert board.decode().startswith("--- 0 agents at revision ")
+    assert lost.decode().startswith("--- disconnected, reconnecting (")
+    assert back.decode() == "--- reconnected\n"

@@ -83,3 +83,36 @@ describe("supervisor feed example", () => {
     }
   });
 });
+
+describe("supervisor feed example through a restart", () => {
+  it("says when it loses the server and when it is back", async () => {
+    let server = await ServerProcess.start();
+    const feed = spawn(
+      process.execPath,
+      [
+        join(EXAMPLES, "supervisor-feed.js"),
+        ...["--server", server.address, "--team", "nobody", "--no-color"],
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const lines = createInterface({ input: feed.stdout })[Symbol.asyncIterator]();
+    const exited = new Promise<number | null>((done) => feed.once("exit", done));
+    const timer = setTimeout(() => feed.kill(), 60_000);
+    try {
+      const board = (await lines.next()).value;
+      await server.stop();
+      const lost = (await lines.next()).value;
+      server = await ServerProcess.start({ dataDir: server.dataDir, port: server.port });
+      const back = (await lines.next()).value;
+
+      assert.match(board ?? "", /^--- 0 agents at revision \d+/);
+      assert.match(lost ?? "", /^--- disconnected, reconnecting \(/);
+      assert.equal(back, "--- reconnected");
+    } finally {
+      clearTimeout(timer);
+      feed.kill();
+      await exited;
+      await server.dispose();
+    }
+  });
+});
