@@ -229,3 +229,55 @@ async def test_supervisor_feed_example_says_when_it_loses_and_regains_the_server
     assert board.decode().startswith("--- 0 agents at revision ")
     assert lost.decode().startswith("--- disconnected, reconnecting (")
     assert back.decode() == "--- reconnected\n"
+
+
+def _demo(address: str, agent: str) -> subprocess.CompletedProcess[str]:
+    """The agent desktop's demo, failing the test if it runs over a minute."""
+    return subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "agent_desktop.py"),
+            *("--server", address, "--agent", agent, "--create", "--demo"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_agent_desktop_demo_ends_when_a_step_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    with ServerProcess(tmp_path / "data") as server:
+        await asyncio.to_thread(server.wait_until_listening)
+        async with PresenceClient(server.address) as client:
+            await client.agents.create(Agent(id="ready", display_name="R"))
+            await client.set_status("ready", "available")
+
+        demo = await asyncio.to_thread(_demo, server.address, "ready")
+        server.stop()
+
+    assert demo.returncode == 0, demo.stderr
+    assert "[ready] now: Lunch" in demo.stdout
+
+
+async def test_agent_desktop_demo_played_twice_refuses_lunch_and_ends_its_call(
+    tmp_path: Path,
+) -> None:
+    with ServerProcess(tmp_path / "data") as server:
+        await asyncio.to_thread(server.wait_until_listening)
+
+        first = await asyncio.to_thread(_demo, server.address, "twice")
+        second = await asyncio.to_thread(_demo, server.address, "twice")
+        async with PresenceClient(server.address) as client:
+            presence = await client.get_presence("twice")
+            agent = await client.agents.get("twice")
+        server.stop()
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "Traceback" not in second.stderr
+    assert "  refused: " in second.stdout
+    assert list(presence.activities) == []
+    assert agent.team == "blue"

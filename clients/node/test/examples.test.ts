@@ -42,6 +42,33 @@ describe("examples", () => {
     assert.match(stdout, /\[node-demo\] now: On a call \(chosen: Available\) \| upcoming: Lunch/);
     assert.match(stdout, /\[node-demo\] now: Lunch/);
   });
+
+  it("agent desktop demo played twice refuses Lunch and ends its call", async () => {
+    const demo = () =>
+      run(
+        process.execPath,
+        [
+          join(EXAMPLES, "agent-desktop.js"),
+          ...["--server", server.address, "--agent", "node-twice", "--create", "--demo"],
+        ],
+        { timeout: 60_000 },
+      );
+
+    await demo();
+    const { stdout, stderr } = await demo();
+    const client = new PresenceClient(server.address);
+    try {
+      const presence = await client.getPresence("node-twice");
+      const agent = await client.agents.get("node-twice");
+
+      assert.match(stdout, /^ {2}refused: /m);
+      assert.doesNotMatch(stderr, /Error/);
+      assert.deepEqual(presence.activities, []);
+      assert.equal(agent.team, "blue");
+    } finally {
+      client.close();
+    }
+  });
 });
 
 describe("supervisor feed example", () => {
