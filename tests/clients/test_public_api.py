@@ -281,3 +281,33 @@ async def test_agent_desktop_demo_played_twice_refuses_lunch_and_ends_its_call(
     assert "  refused: " in second.stdout
     assert list(presence.activities) == []
     assert agent.team == "blue"
+
+
+def _readme_snippet() -> str:
+    """The quick-start program of clients/python/README.md, as written."""
+    readme = (ROOT / "clients" / "python" / "README.md").read_text()
+    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_quick_start_runs_on_a_fresh_server_twice(tmp_path: Path) -> None:
+    snippet = tmp_path / "quick_start.py"
+    with ServerProcess(tmp_path / "data") as server:
+        server.wait_until_listening()
+        snippet.write_text(_readme_snippet().replace("127.0.0.1:50051", server.address))
+        runs = [
+            subprocess.run(
+                [sys.executable, str(snippet)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            for _ in range(2)
+        ]
+        server.stop()
+
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert lines[:2] == ["Lunch", "Lunch"]
+        assert lines[2].endswith(" 3 3")
