@@ -194,3 +194,120 @@ async def test_supervisor_feed_example_prints_the_board_then_each_change(
     assert any("shift_started" in line for line in lines)
     assert any("Offline -> Available (after " in line for line in lines)
     assert "Available -> Break (after " in lines[-1]
+
+
+async def test_supervisor_feed_example_says_when_it_loses_and_regains_the_server(
+    tmp_path: Path, free_address: str
+) -> None:
+    data = tmp_path / "data"
+    with ServerProcess(data, listen_address=free_address) as server:
+        await asyncio.to_thread(server.wait_until_listening)
+        feed = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(EXAMPLES / "supervisor_feed.py"),
+            *("--server", free_address, "--team", "nobody", "--no-color"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert feed.stdout is not None
+        try:
+            async with asyncio.timeout(60):
+                board = await feed.stdout.readline()
+                assert await asyncio.to_thread(server.stop) == 0
+                lost = await feed.stdout.readline()
+                with ServerProcess(data, listen_address=free_address) as again:
+                    await asyncio.to_thread(again.wait_until_listening)
+                    back = await feed.stdout.readline()
+                    again.stop()
+        finally:
+            feed.terminate()
+            await feed.wait()
+        for process in (server, again):
+            if process.process.stdout is not None:
+                process.process.stdout.close()
+
+    assert board.decode().startswith("--- 0 agents at revision ")
+    assert lost.decode().startswith("--- disconnected, reconnecting (")
+    assert back.decode() == "--- reconnected\n"
+
+
+def _demo(address: str, agent: str) -> subprocess.CompletedProcess[str]:
+    """The agent desktop's demo, failing the test if it runs over a minute."""
+    return subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "agent_desktop.py"),
+            *("--server", address, "--agent", agent, "--create", "--demo"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_agent_desktop_demo_ends_when_a_step_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    with ServerProcess(tmp_path / "data") as server:
+        await asyncio.to_thread(server.wait_until_listening)
+        async with PresenceClient(server.address) as client:
+            await client.agents.create(Agent(id="ready", display_name="R"))
+            await client.set_status("ready", "available")
+
+        demo = await asyncio.to_thread(_demo, server.address, "ready")
+        server.stop()
+
+    assert demo.returncode == 0, demo.stderr
+    assert "[ready] now: Lunch" in demo.stdout
+
+
+async def test_agent_desktop_demo_played_twice_refuses_lunch_and_ends_its_call(
+    tmp_path: Path,
+) -> None:
+    with ServerProcess(tmp_path / "data") as server:
+        await asyncio.to_thread(server.wait_until_listening)
+
+        first = await asyncio.to_thread(_demo, server.address, "twice")
+        second = await asyncio.to_thread(_demo, server.address, "twice")
+        async with PresenceClient(server.address) as client:
+            presence = await client.get_presence("twice")
+            agent = await client.agents.get("twice")
+        server.stop()
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "Traceback" not in second.stderr
+    assert "  refused: " in second.stdout
+    assert list(presence.activities) == []
+    assert agent.team == "blue"
+
+
+def _readme_snippet() -> str:
+    """The quick-start program of clients/python/README.md, as written."""
+    readme = (ROOT / "clients" / "python" / "README.md").read_text()
+    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_quick_start_runs_on_a_fresh_server_twice(tmp_path: Path) -> None:
+    snippet = tmp_path / "quick_start.py"
+    with ServerProcess(tmp_path / "data") as server:
+        server.wait_until_listening()
+        snippet.write_text(_readme_snippet().replace("127.0.0.1:50051", server.address))
+        runs = [
+            subprocess.run(
+                [sys.executable, str(snippet)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            for _ in range(2)
+        ]
+        server.stop()
+
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert lines[:2] == ["Lunch", "Lunch"]
+        assert lines[2].endswith(" 3 3")

@@ -242,6 +242,18 @@ async def test_unreachable_server_is_unavailable_after_the_retries(
     assert len(retries) == QUICK_RETRY.attempts - 1
 
 
+async def test_typed_error_keeps_the_rpc_error_without_chaining_it(
+    client: PresenceClient,
+) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        await client.get_presence("nobody-at-all")
+
+    assert isinstance(caught.value.rpc_error, grpc.aio.AioRpcError)
+    assert caught.value.rpc_error.code() == grpc.StatusCode.NOT_FOUND
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
 async def test_calls_after_close_reopen_the_channel(
     server: RunningServer, agent: str
 ) -> None:

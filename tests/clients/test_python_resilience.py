@@ -7,13 +7,24 @@ port with the same data directory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from presence_client import NotFoundError, PresenceClient, RetryPolicy
+from presence_client import (
+    Backoff,
+    NotFoundError,
+    PresenceClient,
+    PresenceError,
+    RetryPolicy,
+    Subscription,
+    SubscriptionItem,
+    UnavailableError,
+)
 from presence_client.messages import (
     ConnectionState,
     Outcome,
@@ -191,3 +202,116 @@ async def test_session_of_an_unknown_agent_fails_with_not_found(
     with pytest.raises(NotFoundError):
         async with client.session("nobody-at-all"):
             pass
+
+
+# Reconnects a test can watch several of without waiting.
+QUICK_BACKOFF_SECONDS = 0.01
+
+
+async def first_item(subscription: Subscription) -> SubscriptionItem:
+    return await anext(aiter(subscription))
+
+
+class Retries:
+    """Records what ``on_retry`` hears; ``enough`` is set after ``count`` calls."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.heard: list[tuple[PresenceError, int, float]] = []
+        self.enough = asyncio.Event()
+
+    def __call__(self, error: PresenceError, attempt: int, delay: float) -> None:
+        self.heard.append((error, attempt, delay))
+        if len(self.heard) >= self.count:
+            self.enough.set()
+
+
+async def test_subscription_to_a_down_server_reports_each_failed_connect(
+    free_address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    retries = Retries(count=3)
+    backoff = Backoff(initial=QUICK_BACKOFF_SECONDS, maximum=QUICK_BACKOFF_SECONDS)
+
+    async with PresenceClient(free_address) as client:
+        subscription = client.subscribe(backoff=backoff, on_retry=retries)
+        reading = asyncio.create_task(first_item(subscription))
+        async with asyncio.timeout(DEFAULT_TIMEOUT):
+            await retries.enough.wait()
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+        await subscription.aclose()
+
+    assert [attempt for _, attempt, _ in retries.heard[:3]] == [1, 2, 3]
+    assert all(isinstance(e, UnavailableError) for e, _, _ in retries.heard)
+    assert all(0 < delay <= QUICK_BACKOFF_SECONDS for _, _, delay in retries.heard)
+    assert not subscription.connected
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name == "presence_client.subscribe"
+    ]
+    assert len(warnings) >= 3
+    assert "could not connect (UNAVAILABLE: " in warnings[0]
+    assert "retrying in " in warnings[0]
+
+
+async def test_session_with_a_down_server_reports_each_failed_connect(
+    free_address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    retries = Retries(count=3)
+    backoff = Backoff(initial=QUICK_BACKOFF_SECONDS, maximum=QUICK_BACKOFF_SECONDS)
+
+    async with PresenceClient(free_address) as client:
+        session = client.session("alice", backoff=backoff, on_retry=retries)
+        await session.start()
+        try:
+            async with asyncio.timeout(DEFAULT_TIMEOUT):
+                await retries.enough.wait()
+        finally:
+            await session.close()
+
+    assert [attempt for _, attempt, _ in retries.heard[:3]] == [1, 2, 3]
+    assert all(isinstance(e, UnavailableError) for e, _, _ in retries.heard)
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name == "presence_client.session"
+    ]
+    assert len(warnings) >= 3
+    assert warnings[0].startswith("session of alice could not connect (UNAVAILABLE")
+
+
+async def test_session_calls_on_connect_once_the_server_is_back(
+    process: ServerProcess,
+) -> None:
+    retries = Retries(count=1)
+    connected = asyncio.Event()
+    backoff = Backoff(initial=QUICK_BACKOFF_SECONDS, maximum=0.1)
+
+    async with PresenceClient(process.address) as client:
+        agent = await create_agent(client)
+        assert await asyncio.to_thread(process.stop) == 0
+        _close_output(process)
+        session = client.session(
+            agent, backoff=backoff, on_retry=retries, on_connect=connected.set
+        )
+        await session.start()
+        try:
+            async with asyncio.timeout(DEFAULT_TIMEOUT):
+                await retries.enough.wait()
+            assert not connected.is_set()
+            with ServerProcess(
+                process.data_dir, listen_address=process.address
+            ) as back:
+                await asyncio.to_thread(back.wait_until_listening)
+                async with asyncio.timeout(DEFAULT_TIMEOUT):
+                    await connected.wait()
+                await session.close()
+                await asyncio.to_thread(back.stop)
+            _close_output(back)
+        finally:
+            await session.close()
+
+    assert session.presence is not None
+    assert session.presence.agent_id == agent

@@ -15,7 +15,10 @@
  *
  *   npm run agent-desktop --prefix clients/node -- --agent alice --create
  *
- * `--demo` plays a short scripted shift instead of reading commands.
+ * `--create` makes the agent (in `--team`, blue by default) unless it exists.
+ * `--demo` plays a short scripted shift instead of reading commands; a step
+ * the server refuses is shown like a typed one, and the demo's call is
+ * always ended, so the demo can be played again.
  */
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -30,11 +33,12 @@ import {
   StatusKind,
 } from "../src/index.js";
 
+const DEMO_CALL = "demo-call-1";
 const DEMO = [
   "status available",
-  "call demo-call-1",
+  `call ${DEMO_CALL}`,
   "status lunch",
-  "end demo-call-1",
+  `end ${DEMO_CALL}`,
   "status available",
 ];
 
@@ -100,23 +104,28 @@ async function main(): Promise<number> {
       server: { type: "string", default: "127.0.0.1:50051" },
       agent: { type: "string" },
       create: { type: "boolean", default: false },
+      team: { type: "string", default: "blue" },
       demo: { type: "boolean", default: false },
     },
   });
   const agent = values.agent;
   if (!agent) {
-    console.error("usage: agent-desktop --agent ID [--server HOST:PORT] [--create] [--demo]");
+    console.error(
+      "usage: agent-desktop --agent ID [--server HOST:PORT] [--create [--team T]] [--demo]",
+    );
     return 2;
   }
 
   const client = new PresenceClient(values.server);
   try {
     if (values.create) {
-      await client.agents.create({ id: agent, displayName: agent }).catch((error) => {
-        if (!(error instanceof AlreadyExistsError)) {
-          throw error;
-        }
-      });
+      await client.agents
+        .create({ id: agent, displayName: agent, team: values.team })
+        .catch((error) => {
+          if (!(error instanceof AlreadyExistsError)) {
+            throw error;
+          }
+        });
     }
 
     const session = client.session(agent, { clientName: "agent desktop example" });
@@ -129,11 +138,29 @@ async function main(): Promise<number> {
 
     try {
       if (values.demo) {
-        for (const command of DEMO) {
-          console.log(`> ${command}`);
-          const revision = (await run(client, agent, command)) ?? 0;
-          // Let the pushed change print before the next step.
-          await session.waitFor(() => shown >= revision);
+        try {
+          for (const command of DEMO) {
+            console.log(`> ${command}`);
+            let revision = 0;
+            try {
+              revision = (await run(client, agent, command)) ?? 0;
+            } catch (error) {
+              if (!(error instanceof PresenceError)) {
+                throw error;
+              }
+              console.log(`  refused: ${error.message}`);
+              continue;
+            }
+            // Let the pushed change print before the next step.
+            await session.waitFor(() => shown >= revision);
+          }
+        } finally {
+          // A demo cut short must not leave the agent on a call.
+          await client.endActivity(agent, DEMO_CALL).catch((error) => {
+            if (!(error instanceof PresenceError)) {
+              throw error;
+            }
+          });
         }
       } else {
         const terminal = createInterface({ input: process.stdin });

@@ -5,7 +5,9 @@
  * color, how long they have been in it, what comes next), then one line per
  * change with how long the agent spent in the status it left. The board is
  * printed again every `--board-every` seconds with fresh timers. The
- * subscription reconnects and resumes by itself across server restarts.
+ * subscription reconnects and resumes by itself across server restarts, and
+ * the feed says when it lost the server (the board is stale until
+ * "reconnected").
  *
  * Against a local server (presence-server running in another terminal):
  *
@@ -21,6 +23,7 @@ import {
   EventType,
   type PresenceEvent,
   PresenceClient,
+  type PresenceError,
   type SnapshotItem,
   type StatusRef,
 } from "../src/index.js";
@@ -60,8 +63,24 @@ export function timer(milliseconds: number): string {
 
 class Feed {
   private board = new Map<string, AgentStatus>();
+  private down = false;
 
   constructor(private readonly paint: Painter) {}
+
+  /** The subscription could not (re)connect: say so once per outage. */
+  lost(error: PresenceError): void {
+    if (!this.down) {
+      this.down = true;
+      console.log(`--- disconnected, reconnecting (${error.message})`);
+    }
+  }
+
+  back(): void {
+    if (this.down) {
+      this.down = false;
+      console.log("--- reconnected");
+    }
+  }
 
   load(snapshot: SnapshotItem): void {
     this.board = new Map(snapshot.presences.map((p) => [p.agentId, p]));
@@ -141,7 +160,11 @@ async function main(): Promise<number> {
   const feed = new Feed(new Painter(color));
 
   const client = new PresenceClient(values.server);
-  const subscription = client.subscribe({ filter: { teams: values.team } });
+  const subscription = client.subscribe({
+    filter: { teams: values.team },
+    onRetry: (error) => feed.lost(error),
+    onConnect: () => feed.back(),
+  });
   const board = setInterval(
     () => {
       console.log(`--- ${new Date().toTimeString().slice(0, 8)}`);

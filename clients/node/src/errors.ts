@@ -210,7 +210,7 @@ export function fromServiceError(error: ServiceError): PresenceError {
   const status = richStatus(error.metadata, code);
   let errorClass = BY_CODE.get(code) ?? PresenceError;
   if (status === undefined) {
-    return new errorClass(code, error.details || error.message);
+    return new errorClass(code, withoutEmptyNote(error.details || error.message));
   }
   const facts = readDetails(status);
   const special = facts.reason !== undefined ? BY_REASON.get(facts.reason) : undefined;
@@ -218,6 +218,14 @@ export function fromServiceError(error: ServiceError): PresenceError {
     errorClass = special;
   }
   return new errorClass(code, status.message || error.details, facts);
+}
+
+/**
+ * grpc-js ends a failed connection's message with "Resolution note: " and
+ * whatever the resolver said, which is usually nothing: drop it then.
+ */
+function withoutEmptyNote(message: string): string {
+  return message.replace(/[\s,;.]*Resolution note:\s*$/, "");
 }
 
 /** The `google.rpc.Status` in the trailers, if it agrees with the code. */

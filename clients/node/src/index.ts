@@ -57,6 +57,7 @@ export {
 export { Backoff, DEFAULT_RETRY, NO_RETRY, type RetryPolicy } from "./retry.js";
 export { type ClientOptions, DEFAULT_CHANNEL_OPTIONS } from "./rpc.js";
 export { AgentSession, SessionClosedError, type SessionOptions } from "./session.js";
+export { type OnRetry } from "./stream.js";
 export {
   type EventItem,
   type SnapshotItem,

@@ -19,7 +19,7 @@ import {
 } from "./gen/presence/v1/presence.js";
 import { Backoff, sleep } from "./retry.js";
 import type { Rpc } from "./rpc.js";
-import { messagesOf, PERMANENT, streamFailure } from "./stream.js";
+import { messagesOf, type OnRetry, PERMANENT, streamFailure } from "./stream.js";
 
 export interface SessionOptions {
   /** Which application this is (desktop by default). */
@@ -27,6 +27,10 @@ export interface SessionOptions {
   /** Free text for logs and dashboards ("Agent desktop 3.2 on PC-114"). */
   readonly clientName?: string;
   readonly backoff?: Backoff;
+  /** Told of each failed (re)connect, the first included. */
+  readonly onRetry?: OnRetry;
+  /** Told each time a stream is up: the first time and after each failure. */
+  readonly onConnect?: () => void;
 }
 
 type Listener = (presence: AgentStatus) => void;
@@ -46,7 +50,8 @@ export class SessionClosedError extends Error {
  * `onPresence()` give every presence the server pushes. A failure that
  * reconnecting cannot cure (unknown or archived agent) ends the session:
  * `start`, `waitFor` and the `updates()` loop reject with it. While the
- * server cannot be reached, `start()` waits for it.
+ * server cannot be reached, `start()` waits for it: each failed try goes
+ * to `onRetry`, and `onConnect` hears when a stream is up again.
  */
 export class AgentSession {
   presence: AgentStatus | undefined;
@@ -61,6 +66,7 @@ export class AgentSession {
   private readonly listeners = new Set<Listener>();
   private readonly endListeners = new Set<() => void>();
   private readonly backoff: Backoff;
+  private failures = 0;
 
   constructor(
     private readonly rpc: Rpc,
@@ -166,16 +172,18 @@ export class AgentSession {
 
   private async run(): Promise<void> {
     while (!this.closed) {
-      // Wait for the channel rather than fail while the server is down.
+      // Not waitForReady: while the server is down each try fails at once,
+      // so that the failure is seen and reported before the next one.
       const call = this.stub.connect(
         {
           agentId: this.agentId,
           client: this.options.client ?? ClientKind.DESKTOP,
           clientName: this.options.clientName ?? "",
         },
-        this.rpc.metadata("", true),
+        this.rpc.metadata(),
       );
       this.call = call;
+      let failure: PresenceError | undefined;
       try {
         for await (const update of messagesOf(call)) {
           this.receive(update);
@@ -184,7 +192,7 @@ export class AgentSession {
         if (this.closed) {
           return;
         }
-        const failure = streamFailure(error);
+        failure = streamFailure(error);
         if (PERMANENT.has(failure.code)) {
           this.failure = failure;
           this.connected = false;
@@ -199,7 +207,12 @@ export class AgentSession {
         }
       }
       if (!this.closed) {
-        await sleep(this.backoff.delay(), this.stopping.signal);
+        const delay = this.backoff.delay();
+        if (failure !== undefined) {
+          this.failures += 1;
+          this.options.onRetry?.(failure, this.failures, delay);
+        }
+        await sleep(delay, this.stopping.signal);
       }
     }
   }
@@ -212,7 +225,11 @@ export class AgentSession {
       this.sessionId = update.sessionId;
       this.backoff.reset();
     }
-    this.connected = true;
+    if (!this.connected) {
+      this.connected = true;
+      this.failures = 0;
+      this.options.onConnect?.();
+    }
     const presence = update.presence;
     // Revisions only grow; an older view (a race across reconnects) is news
     // to no one.

@@ -3,6 +3,12 @@ import { type ClientReadableStream, type ServiceError, status as Code } from "@g
 
 import { fromServiceError, type PresenceError } from "./errors.js";
 
+/**
+ * Told of each failed (re)connect of a stream: the error, the failures in a
+ * row (1 for the first) and the milliseconds until the next try.
+ */
+export type OnRetry = (error: PresenceError, attempt: number, delayMs: number) => void;
+
 /** Failures that reconnecting cannot cure: the stream gives up and says why. */
 export const PERMANENT = new Set<Code>([
   Code.INVALID_ARGUMENT,

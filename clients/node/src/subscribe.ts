@@ -12,6 +12,7 @@
  */
 import type { ClientReadableStream } from "@grpc/grpc-js";
 
+import type { PresenceError } from "./errors.js";
 import {
   type AgentStatus,
   type PresenceEvent,
@@ -22,7 +23,7 @@ import {
 } from "./gen/presence/v1/presence.js";
 import { Backoff, sleep } from "./retry.js";
 import type { Rpc } from "./rpc.js";
-import { messagesOf, PERMANENT, streamFailure } from "./stream.js";
+import { messagesOf, type OnRetry, PERMANENT, streamFailure } from "./stream.js";
 
 export interface SubscribeOptions {
   /** Which agents to follow; every given criterion must hold. */
@@ -32,8 +33,12 @@ export interface SubscribeOptions {
   /** Resume after this revision (an earlier subscription's `revision`). */
   readonly fromRevision?: number;
   readonly backoff?: Backoff;
-  /** Told when a broken stream is being reopened. */
+  /** Told when a stream is being reopened (also after a failed first connect). */
   readonly onReconnect?: (reason: string, revision: number | undefined) => void;
+  /** Told of each failed (re)connect, the first included. */
+  readonly onRetry?: OnRetry;
+  /** Told each time a stream is up: the first time and after each failure. */
+  readonly onConnect?: () => void;
 }
 
 /** Every matching agent's presence as of `revision`. */
@@ -59,7 +64,8 @@ export type SubscriptionItem = SnapshotItem | EventItem;
  * `PresenceClient.subscribe`. Iterate it once with `for await`; leave the
  * loop or call {@link close} to stop. A broken stream is reopened from
  * {@link revision}, forever; a refusal that reconnecting cannot cure (a bad
- * filter) is thrown from the loop.
+ * filter) is thrown from the loop. While the server is down each failed
+ * try goes to `onRetry`, and `onConnect` hears when a stream is up again.
  */
 export class Subscription implements AsyncIterable<SubscriptionItem> {
   /** The revision everything handed out so far reaches. */
@@ -70,6 +76,7 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
   private call: ClientReadableStream<SubscribePresenceResponse> | undefined;
   private readonly stopping = new AbortController();
   private readonly backoff: Backoff;
+  private failures = 0;
 
   constructor(
     private readonly rpc: Rpc,
@@ -101,16 +108,20 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
 
   private async *run(): AsyncGenerator<SubscriptionItem> {
     while (!this.closed) {
-      // Wait for the channel rather than fail while the server is down.
-      const call = this.stub.subscribePresence(this.request(), this.rpc.metadata("", true));
+      // Not waitForReady: while the server is down each try fails at once,
+      // so that the failure is seen and reported before the next one.
+      const call = this.stub.subscribePresence(this.request(), this.rpc.metadata());
       this.call = call;
       const pages: AgentStatus[] = [];
       let why = "the server ended the stream";
+      let failure: PresenceError | undefined;
       try {
         for await (const message of messagesOf(call)) {
           if (!this.connected) {
             this.connected = true;
             this.backoff.reset();
+            this.failures = 0;
+            this.options.onConnect?.();
           }
           for (const item of this.itemsOf(message, pages)) {
             // Advance before handing out: a reader that stops here saw it.
@@ -125,7 +136,7 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
         if (this.closed) {
           return;
         }
-        const failure = streamFailure(error);
+        failure = streamFailure(error);
         if (PERMANENT.has(failure.code)) {
           throw failure;
         }
@@ -139,8 +150,13 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
         return;
       }
       this.reconnects += 1;
+      const delay = this.backoff.delay();
+      if (failure !== undefined) {
+        this.failures += 1;
+        this.options.onRetry?.(failure, this.failures, delay);
+      }
       this.options.onReconnect?.(why, this.revision);
-      await sleep(this.backoff.delay(), this.stopping.signal);
+      await sleep(delay, this.stopping.signal);
     }
   }
 

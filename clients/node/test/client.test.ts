@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 
 import {
   ActivityKind,
+  Backoff,
   ConnectionState,
   EtagMismatchError,
   InvalidArgumentError,
@@ -23,6 +24,9 @@ import {
 import { ServerProcess, freePort, until } from "./helpers/server.js";
 
 let counter = 0;
+
+// Reconnects a test can watch several of without waiting.
+const QUICK_BACKOFF_MS = 10;
 
 async function newAgent(client: PresenceClient, team = "blue"): Promise<string> {
   counter += 1;
@@ -239,6 +243,7 @@ describe("through failures", () => {
     assert.ok(error instanceof UnavailableError);
     assert.equal(error.status, undefined);
     assert.deepEqual(retries, [1, 2]);
+    assert.doesNotMatch(error.message, /Resolution note:\s*$/);
   });
 
   it("lands a status sent while the server is down once it is back", async () => {
@@ -259,6 +264,65 @@ describe("through failures", () => {
 
       assert.equal(change.outcome, Outcome.APPLIED);
       assert.equal((await client.getPresence(agent)).status?.id, "available");
+    } finally {
+      client.close();
+      await server.dispose();
+    }
+  });
+
+  it("tells onRetry of each failed connect of a subscription to a down server", async () => {
+    const port = await freePort();
+    const heard: [PresenceError, number, number][] = [];
+    const client = new PresenceClient(`127.0.0.1:${port}`);
+    const subscription = client.subscribe({
+      backoff: new Backoff(QUICK_BACKOFF_MS, QUICK_BACKOFF_MS),
+      onRetry: (error, attempt, delayMs) => heard.push([error, attempt, delayMs]),
+    });
+    const reading = subscription[Symbol.asyncIterator]().next();
+
+    await until(() => heard.length >= 3, "three failed connects");
+    subscription.close();
+    await reading;
+    client.close();
+
+    assert.deepEqual(
+      heard.slice(0, 3).map(([, attempt]) => attempt),
+      [1, 2, 3],
+    );
+    assert.ok(heard.every(([error]) => error instanceof UnavailableError));
+    assert.ok(heard.every(([, , delayMs]) => delayMs > 0 && delayMs <= QUICK_BACKOFF_MS));
+    assert.equal(subscription.connected, false);
+  });
+
+  it("tells onRetry of failed connects of a session, then onConnect once back", async () => {
+    let server = await ServerProcess.start();
+    const client = new PresenceClient(server.address);
+    const attempts: number[] = [];
+    let connects = 0;
+    try {
+      const agent = await newAgent(client);
+      await server.stop();
+      const session = client.session(agent, {
+        backoff: new Backoff(QUICK_BACKOFF_MS, 100),
+        onRetry: (error, attempt) => {
+          assert.ok(error instanceof UnavailableError);
+          attempts.push(attempt);
+        },
+        onConnect: () => {
+          connects += 1;
+        },
+      });
+      const started = session.start();
+
+      await until(() => attempts.length >= 2, "two failed connects");
+      assert.equal(connects, 0);
+      server = await ServerProcess.start({ dataDir: server.dataDir, port: server.port });
+      const presence = await started;
+      await session.close();
+
+      assert.deepEqual(attempts.slice(0, 2), [1, 2]);
+      assert.equal(connects, 1);
+      assert.equal(presence.agentId, agent);
     } finally {
       client.close();
       await server.dispose();

@@ -42,6 +42,33 @@ describe("examples", () => {
     assert.match(stdout, /\[node-demo\] now: On a call \(chosen: Available\) \| upcoming: Lunch/);
     assert.match(stdout, /\[node-demo\] now: Lunch/);
   });
+
+  it("agent desktop demo played twice refuses Lunch and ends its call", async () => {
+    const demo = () =>
+      run(
+        process.execPath,
+        [
+          join(EXAMPLES, "agent-desktop.js"),
+          ...["--server", server.address, "--agent", "node-twice", "--create", "--demo"],
+        ],
+        { timeout: 60_000 },
+      );
+
+    await demo();
+    const { stdout, stderr } = await demo();
+    const client = new PresenceClient(server.address);
+    try {
+      const presence = await client.getPresence("node-twice");
+      const agent = await client.agents.get("node-twice");
+
+      assert.match(stdout, /^ {2}refused: /m);
+      assert.doesNotMatch(stderr, /Error/);
+      assert.deepEqual(presence.activities, []);
+      assert.equal(agent.team, "blue");
+    } finally {
+      client.close();
+    }
+  });
 });
 
 describe("supervisor feed example", () => {
@@ -79,6 +106,39 @@ describe("supervisor feed example", () => {
       assert.match(changes[2] ?? "", /Available -> Break \(after /);
     } finally {
       client.close();
+      await server.dispose();
+    }
+  });
+});
+
+describe("supervisor feed example through a restart", () => {
+  it("says when it loses the server and when it is back", async () => {
+    let server = await ServerProcess.start();
+    const feed = spawn(
+      process.execPath,
+      [
+        join(EXAMPLES, "supervisor-feed.js"),
+        ...["--server", server.address, "--team", "nobody", "--no-color"],
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const lines = createInterface({ input: feed.stdout })[Symbol.asyncIterator]();
+    const exited = new Promise<number | null>((done) => feed.once("exit", done));
+    const timer = setTimeout(() => feed.kill(), 60_000);
+    try {
+      const board = (await lines.next()).value;
+      await server.stop();
+      const lost = (await lines.next()).value;
+      server = await ServerProcess.start({ dataDir: server.dataDir, port: server.port });
+      const back = (await lines.next()).value;
+
+      assert.match(board ?? "", /^--- 0 agents at revision \d+/);
+      assert.match(lost ?? "", /^--- disconnected, reconnecting \(/);
+      assert.equal(back, "--- reconnected");
+    } finally {
+      clearTimeout(timer);
+      feed.kill();
+      await exited;
       await server.dispose();
     }
   });

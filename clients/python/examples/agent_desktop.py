@@ -12,9 +12,12 @@ from the terminal::
 
 Against a local server (``presence-server`` running in another terminal)::
 
-    python clients/python/examples/agent_desktop.py --agent alice --create
+    .venv/bin/python clients/python/examples/agent_desktop.py --agent alice --create
 
-``--demo`` plays a short scripted shift instead of reading commands.
+``--create`` makes the agent (in ``--team``, blue by default) unless it exists.
+``--demo`` plays a short scripted shift instead of reading commands; a step
+the server refuses is shown like a typed one, and the demo's call is always
+ended, so the demo can be played again.
 """
 
 from __future__ import annotations
@@ -40,11 +43,12 @@ from presence_client.messages import (
     StatusKind,
 )
 
+DEMO_CALL = "demo-call-1"
 DEMO = (
     "status available",
-    "call demo-call-1",
+    f"call {DEMO_CALL}",
     "status lunch",
-    "end demo-call-1",
+    f"end {DEMO_CALL}",
     "status available",
 )
 
@@ -70,12 +74,15 @@ class Desktop:
         self.client = client
         self.session = session
         self.agent = session.agent_id
-        self.shown = 0
+        # What the session started with is shown already; only a change that
+        # made a newer revision is worth waiting for (an unchanged one is not).
+        self.shown = session.presence.revision if session.presence else 0
         self._shown_more = asyncio.Event()
+        self._updates = session.updates()
 
     async def show_updates(self) -> None:
         """Print every presence the server pushes to the session."""
-        async for presence in self.session.updates():
+        async for presence in self._updates:
             print(describe(presence), flush=True)
             self.shown = presence.revision
             self._shown_more.set()
@@ -133,11 +140,29 @@ async def typed_lines() -> asyncio.Queue[str | None]:
     return queue
 
 
+async def play_demo(desktop: Desktop) -> None:
+    """Each step of ``DEMO``; a refusal is shown, and the call always ends."""
+    try:
+        for command in DEMO:
+            print(f"> {command}", flush=True)
+            try:
+                revision = await desktop.run(command)
+            except PresenceError as error:
+                print(f"  refused: {error.message}", flush=True)
+                continue
+            await desktop.until_shown(revision or 0)
+    finally:
+        # A demo cut short (refused, Ctrl-C) must not leave the agent on a call.
+        with contextlib.suppress(PresenceError):
+            await desktop.client.end_activity(desktop.agent, DEMO_CALL)
+
+
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="An agent-desktop backend.")
     parser.add_argument("--server", default="127.0.0.1:50051", help="host:port")
     parser.add_argument("--agent", required=True, help="the agent's id")
     parser.add_argument("--create", action="store_true", help="create it if new")
+    parser.add_argument("--team", default="blue", help="its team, with --create")
     parser.add_argument("--demo", action="store_true", help="play a scripted shift")
     options = parser.parse_args(argv)
 
@@ -145,7 +170,11 @@ async def main(argv: Sequence[str] | None = None) -> int:
         if options.create:
             with contextlib.suppress(AlreadyExistsError):
                 await client.agents.create(
-                    Agent(id=options.agent, display_name=options.agent)
+                    Agent(
+                        id=options.agent,
+                        display_name=options.agent,
+                        team=options.team,
+                    )
                 )
 
         name = "agent desktop example"
@@ -156,10 +185,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
             printer = asyncio.create_task(desktop.show_updates())
             try:
                 if options.demo:
-                    for command in DEMO:
-                        print(f"> {command}", flush=True)
-                        revision = await desktop.run(command)
-                        await desktop.until_shown(revision or 0)
+                    await play_demo(desktop)
                 else:
                     lines = await typed_lines()
                     while (line := await lines.get()) is not None:

@@ -5,7 +5,8 @@ color, how long they have been in it, what comes next), then one line per
 change, saying how long the agent spent in the status it left. The board is
 printed again every ``--board-every`` seconds with the timers brought up to
 date. The subscription reconnects and resumes by itself when the server
-restarts: no change is lost or shown twice.
+restarts: no change is lost or shown twice, and the feed says when it lost
+the server (the board is stale until "reconnected").
 
 Against a local server (``presence-server`` running in another terminal)::
 
@@ -25,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from presence_client import PresenceClient, Snapshot
+from presence_client import PresenceClient, PresenceError, Snapshot
 from presence_client.messages import AgentStatus, EventType, PresenceEvent, StatusRef
 
 RESET = "\x1b[0m"
@@ -66,6 +67,18 @@ class Feed:
     def __init__(self, painter: Painter) -> None:
         self.paint = painter
         self.board: dict[str, AgentStatus] = {}
+        self.down = False
+
+    def lost(self, error: PresenceError, attempt: int, delay: float) -> None:
+        """The subscription could not (re)connect: say so once per outage."""
+        if not self.down:
+            self.down = True
+            print(f"--- disconnected, reconnecting ({error.message})", flush=True)
+
+    def back(self) -> None:
+        if self.down:
+            self.down = False
+            print("--- reconnected", flush=True)
 
     def load(self, snapshot: Snapshot) -> None:
         self.board = {p.agent_id: p for p in snapshot.presences}
@@ -138,7 +151,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
         board = asyncio.create_task(redraw())
         seen = 0
         try:
-            async with client.subscribe(teams=options.team) as subscription:
+            async with client.subscribe(
+                teams=options.team, on_retry=feed.lost, on_connect=feed.back
+            ) as subscription:
                 async for item in subscription:
                     if isinstance(item, Snapshot):
                         feed.load(item)

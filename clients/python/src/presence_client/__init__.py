@@ -52,7 +52,7 @@ from .errors import (
     from_rpc_error,
     is_transient,
 )
-from .retry import Backoff, RetryPolicy
+from .retry import Backoff, OnConnect, OnRetry, RetryPolicy
 from .session import AgentSession, SessionClosedError, SessionUpdates
 from .subscribe import Snapshot, Subscription, SubscriptionItem
 from .tls import tls_credentials
@@ -72,6 +72,8 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "NotFoundError",
+    "OnConnect",
+    "OnRetry",
     "PermissionDeniedError",
     "PreconditionFailedError",
     "PreconditionViolation",

@@ -133,5 +133,5 @@ class Rpc:
                 request, timeout=self.timeout, metadata=metadata or None
             )
         except grpc.RpcError as error:
-            raise from_rpc_error(error) from error
+            raise from_rpc_error(error) from None
         return cast(_R, response)

@@ -19,7 +19,7 @@ from ._proto.presence.v1 import common_pb2, presence_pb2, presence_pb2_grpc
 from ._rpc import Rpc
 from .admin import Agents, StatusTypes
 from .reports import Reports, SimulatedClock
-from .retry import Backoff, RetryPolicy
+from .retry import Backoff, OnConnect, OnRetry, RetryPolicy
 from .session import AgentSession
 from .subscribe import Subscription
 
@@ -291,13 +291,16 @@ class PresenceClient:
         include_snapshot: bool = True,
         from_revision: int | None = None,
         backoff: Backoff | None = None,
+        on_retry: OnRetry | None = None,
+        on_connect: OnConnect | None = None,
     ) -> Subscription:
         """Live presence of the matching agents (see :class:`Subscription`).
 
         Yields a :class:`Snapshot` first (unless ``include_snapshot`` is
         false), then each ``PresenceEvent``; reconnects and resumes by
         itself. ``from_revision`` resumes where an earlier subscription's
-        ``revision`` stopped::
+        ``revision`` stopped. ``on_retry(error, attempt, delay)`` hears of
+        each failed (re)connect, ``on_connect()`` of each stream that is up::
 
             async for item in client.subscribe(teams=["blue"]):
                 if isinstance(item, Snapshot):
@@ -318,7 +321,13 @@ class PresenceClient:
         )
         if from_revision is not None:
             request.from_revision = from_revision
-        return Subscription(self._rpc, request, backoff=backoff)
+        return Subscription(
+            self._rpc,
+            request,
+            backoff=backoff,
+            on_retry=on_retry,
+            on_connect=on_connect,
+        )
 
     # --- sessions -------------------------------------------------------------------
 
@@ -329,15 +338,25 @@ class PresenceClient:
         client: presence_pb2.ClientKind.ValueType = presence_pb2.CLIENT_KIND_DESKTOP,
         client_name: str = "",
         backoff: Backoff | None = None,
+        on_retry: OnRetry | None = None,
+        on_connect: OnConnect | None = None,
     ) -> AgentSession:
         """A session that keeps the agent connected (see :class:`AgentSession`).
 
-        ``async with client.session("alice") as session: ...``
+        ``async with client.session("alice") as session: ...``;
+        ``on_retry(error, attempt, delay)`` hears of each failed (re)connect,
+        ``on_connect()`` of each stream that is up.
         """
         request = presence_pb2.ConnectRequest(
             agent_id=agent_id, client=client, client_name=client_name
         )
-        return AgentSession(self._rpc, request, backoff=backoff)
+        return AgentSession(
+            self._rpc,
+            request,
+            backoff=backoff,
+            on_retry=on_retry,
+            on_connect=on_connect,
+        )
 
     async def open_session(
         self,

@@ -108,6 +108,8 @@ class PresenceError(Exception):
         metadata: small string facts from ``ErrorInfo`` (``current_etag``).
         request_id: the server's id for the request, for its log.
         status: the whole ``google.rpc.Status``, or ``None``.
+        rpc_error: the ``grpc.RpcError`` it was made from, or ``None``. Kept
+            here rather than chained, so a traceback shows only this error.
     """
 
     def __init__(
@@ -135,6 +137,7 @@ class PresenceError(Exception):
         self.resource = resource
         self.request_id = request_id
         self.status = status
+        self.rpc_error: grpc.RpcError | None = None
 
     @property
     def details(self) -> tuple[any_pb2.Any, ...]:
@@ -276,7 +279,9 @@ def from_rpc_error(error: grpc.RpcError) -> PresenceError:
     message = _text(error)
     status = _rich_status(error, code)
     if status is None:
-        return _BY_CODE.get(code, PresenceError)(code, message)
+        plain = _BY_CODE.get(code, PresenceError)(code, message)
+        plain.rpc_error = error
+        return plain
 
     facts: dict[str, Any] = {"status": status}
     for packed in status.details:
@@ -286,7 +291,9 @@ def from_rpc_error(error: grpc.RpcError) -> PresenceError:
     special = _BY_REASON.get(reason)
     if special is not None and issubclass(special, cls):
         cls = special
-    return cls(code, status.message or message, **facts)
+    typed = cls(code, status.message or message, **facts)
+    typed.rpc_error = error
+    return typed
 
 
 def _code(error: grpc.RpcError) -> grpc.StatusCode:

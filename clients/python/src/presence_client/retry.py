@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenacity import (
@@ -30,9 +31,16 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from .errors import is_transient
+from .errors import PresenceError, is_transient
 
 logger = logging.getLogger(__name__)
+
+#: Told of each failed (re)connect of a stream: the error, the number of
+#: failures in a row (1 for the first), and the seconds until the next try.
+OnRetry = Callable[[PresenceError, int, float], None]
+
+#: Told each time a stream is up again after it was down or never up.
+OnConnect = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ import grpc
 from ._proto.presence.v1 import presence_pb2, presence_pb2_grpc
 from ._rpc import Rpc
 from .errors import PresenceError, from_rpc_error
-from .retry import Backoff
+from .retry import Backoff, OnConnect, OnRetry
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,10 @@ class AgentSession:
     failure that reconnecting cannot cure (an unknown or archived agent)
     ends the session: :meth:`updates`, :meth:`wait_for` and
     :meth:`wait_connected` raise it. While the server cannot be reached,
-    entering waits for it: bound it with ``asyncio.timeout`` if need be.
+    entering waits for it (bound it with ``asyncio.timeout`` if need be):
+    each failed (re)connect is logged (WARNING, with the error and the next
+    delay) and given to ``on_retry``, and ``on_connect`` is called each time
+    a stream is up again.
     """
 
     def __init__(
@@ -67,10 +70,15 @@ class AgentSession:
         request: presence_pb2.ConnectRequest,
         *,
         backoff: Backoff | None = None,
+        on_retry: OnRetry | None = None,
+        on_connect: OnConnect | None = None,
     ) -> None:
         self._rpc = rpc
         self._request = request
         self._backoff = backoff or Backoff()
+        self._on_retry = on_retry
+        self._on_connect = on_connect
+        self._failures = 0
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self._queues: list[asyncio.Queue[Any]] = []
@@ -169,19 +177,16 @@ class AgentSession:
     async def _run(self) -> None:
         stub = self._rpc.stub(presence_pb2_grpc.PresenceServiceStub)
         while True:
-            # Wait for the channel to be ready rather than fail at once: the
-            # channel itself retries the connection every second at most.
-            call = stub.Connect(
-                self._request,
-                wait_for_ready=True,
-                metadata=self._rpc.metadata or None,
-            )
+            # Not wait_for_ready: while the server is down each try fails at
+            # once, so that the failure is seen, logged and retried.
+            call = stub.Connect(self._request, metadata=self._rpc.metadata or None)
             try:
                 async for update in call:
                     self._receive(update)
                 logger.info(
                     "session of %s ended by the server; reconnecting", self.agent_id
                 )
+                delay = self._backoff.delay()
             except grpc.RpcError as error:
                 failure = from_rpc_error(error)
                 if failure.code in _PERMANENT:
@@ -190,17 +195,24 @@ class AgentSession:
                     )
                     self._give_up(failure)
                     return
+                delay = self._backoff.delay()
+                self._failures += 1
                 logger.warning(
-                    "session of %s lost (%s); reconnecting",
+                    "session of %s %s (%s: %s); retrying in %.2f s",
                     self.agent_id,
+                    "lost" if self.connected else "could not connect",
                     failure.code.name,
+                    failure.message,
+                    delay,
                 )
+                if self._on_retry is not None:
+                    self._on_retry(failure, self._failures, delay)
             finally:
                 call.cancel()
                 if self.connected:
                     self.connected = False
                     self._notify()
-            await asyncio.sleep(self._backoff.delay())
+            await asyncio.sleep(delay)
 
     def _receive(self, update: presence_pb2.ConnectUpdate) -> None:
         if update.session_id != self.session_id:
@@ -211,7 +223,11 @@ class AgentSession:
             )
             self.session_id = update.session_id
             self._backoff.reset()
-        self.connected = True
+        if not self.connected:
+            self.connected = True
+            self._failures = 0
+            if self._on_connect is not None:
+                self._on_connect()
         # Revisions only grow; an older view (a race across reconnects) is news
         # to no one.
         if self.presence is None or update.presence.revision >= self.presence.revision:

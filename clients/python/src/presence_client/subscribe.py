@@ -24,7 +24,7 @@ import grpc
 from ._proto.presence.v1 import presence_pb2, presence_pb2_grpc
 from ._rpc import Rpc
 from .errors import from_rpc_error
-from .retry import Backoff
+from .retry import Backoff, OnConnect, OnRetry
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +69,12 @@ class Subscription:
     is the revision everything handed out so far reaches; keep it to
     resume in another process with ``from_revision``.
 
-    While the server is down the next item simply takes longer: bound the
-    wait with ``asyncio.timeout`` where that matters. Iterate from one task;
-    to stop from another, cancel the iterating task.
+    While the server is down the next item simply takes longer: each failed
+    (re)connect is logged (WARNING, with the error and the next delay) and
+    given to ``on_retry``, and ``on_connect`` is called once a stream is up
+    again; :attr:`connected` says whether one is up now. Bound the wait with
+    ``asyncio.timeout`` where that matters. Iterate from one task; to stop
+    from another, cancel the iterating task.
     """
 
     def __init__(
@@ -80,10 +83,15 @@ class Subscription:
         request: presence_pb2.SubscribePresenceRequest,
         *,
         backoff: Backoff | None = None,
+        on_retry: OnRetry | None = None,
+        on_connect: OnConnect | None = None,
     ) -> None:
         self._rpc = rpc
         self._request = request
         self._backoff = backoff or Backoff()
+        self._on_retry = on_retry
+        self._on_connect = on_connect
+        self._failures = 0
         self._items: AsyncGenerator[SubscriptionItem, None] | None = None
         self.revision: int | None = (
             request.from_revision if request.HasField("from_revision") else None
@@ -127,17 +135,15 @@ class Subscription:
         while True:
             call = stub.SubscribePresence(
                 self._next_request(),
-                # Wait for the channel rather than fail while the server is
-                # down; the channel retries its connection every second.
-                wait_for_ready=True,
+                # Not wait_for_ready: while the server is down each try fails
+                # at once, so that the failure is seen, logged and retried.
                 metadata=self._rpc.metadata or None,
             )
             pages: list[presence_pb2.AgentStatus] = []
             try:
                 async for message in call:
                     if not self.connected:
-                        self.connected = True
-                        self._backoff.reset()
+                        self._up()
                     for item in self._items_of(message, pages):
                         # Advance before handing out: a reader that stops
                         # here has seen this item.
@@ -146,21 +152,36 @@ class Subscription:
                     if message.revision > (self.revision or 0):
                         self.revision = message.revision
                 logger.info("presence stream ended by the server; resubscribing")
+                delay = self._backoff.delay()
             except grpc.RpcError as error:
                 failure = from_rpc_error(error)
                 if failure.code in _PERMANENT:
-                    raise failure from error
+                    raise failure from None
+                delay = self._backoff.delay()
+                self._failures += 1
                 logger.warning(
-                    "presence stream lost (%s: %s); resuming after revision %s",
+                    "presence stream %s (%s: %s); retrying in %.2f s, "
+                    "resuming after revision %s",
+                    "lost" if self.connected else "could not connect",
                     failure.code.name,
                     failure.message,
+                    delay,
                     self.revision,
                 )
+                if self._on_retry is not None:
+                    self._on_retry(failure, self._failures, delay)
             finally:
                 call.cancel()
                 self.connected = False
             self.reconnects += 1
-            await asyncio.sleep(self._backoff.delay())
+            await asyncio.sleep(delay)
+
+    def _up(self) -> None:
+        self.connected = True
+        self._backoff.reset()
+        self._failures = 0
+        if self._on_connect is not None:
+            self._on_connect()
 
     def _items_of(
         self,
