@@ -102,6 +102,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       server: { type: "string", default: "127.0.0.1:50051" },
+      token: { type: "string" },
       agent: { type: "string" },
       create: { type: "boolean", default: false },
       team: { type: "string", default: "blue" },
@@ -111,12 +112,14 @@ async function main(): Promise<number> {
   const agent = values.agent;
   if (!agent) {
     console.error(
-      "usage: agent-desktop --agent ID [--server HOST:PORT] [--create [--team T]] [--demo]",
+      "usage: agent-desktop --agent ID [--server HOST:PORT] [--token T] [--create [--team T]] [--demo]",
     );
     return 2;
   }
 
-  const client = new PresenceClient(values.server);
+  // A bearer token for a server with authentication on (not in development mode).
+  const token = values.token ?? process.env["PRESENCE_TOKEN"];
+  const client = new PresenceClient(values.server, token ? { token } : {});
   try {
     if (values.create) {
       await client.agents

@@ -142,6 +142,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       server: { type: "string", default: "127.0.0.1:50051" },
+      token: { type: "string" },
       team: { type: "string", multiple: true, default: [] },
       "board-every": { type: "string", default: "30" },
       events: { type: "string", default: "0" },
@@ -159,7 +160,9 @@ async function main(): Promise<number> {
   const stopAfter = Number(values.events);
   const feed = new Feed(new Painter(color));
 
-  const client = new PresenceClient(values.server);
+  // A bearer token for a server with authentication on (not in development mode).
+  const token = values.token ?? process.env["PRESENCE_TOKEN"];
+  const client = new PresenceClient(values.server, token ? { token } : {});
   const subscription = client.subscribe({
     filter: { teams: values.team },
     onRetry: (error) => feed.lost(error),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -160,13 +161,19 @@ async def play_demo(desktop: Desktop) -> None:
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="An agent-desktop backend.")
     parser.add_argument("--server", default="127.0.0.1:50051", help="host:port")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("PRESENCE_TOKEN") or None,
+        help="bearer token (default: $PRESENCE_TOKEN); leave out for a server "
+        "in development mode",
+    )
     parser.add_argument("--agent", required=True, help="the agent's id")
     parser.add_argument("--create", action="store_true", help="create it if new")
     parser.add_argument("--team", default="blue", help="its team, with --create")
     parser.add_argument("--demo", action="store_true", help="play a scripted shift")
     options = parser.parse_args(argv)
 
-    async with PresenceClient(options.server) as client:
+    async with PresenceClient(options.server, token=options.token) as client:
         if options.create:
             with contextlib.suppress(AlreadyExistsError):
                 await client.agents.create(

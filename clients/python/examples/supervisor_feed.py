@@ -131,6 +131,12 @@ class Feed:
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A team's presence, live.")
     parser.add_argument("--server", default="127.0.0.1:50051", help="host:port")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("PRESENCE_TOKEN") or None,
+        help="bearer token (default: $PRESENCE_TOKEN); leave out for a server "
+        "in development mode",
+    )
     parser.add_argument("--team", action="append", default=[], help="repeatable")
     parser.add_argument("--board-every", type=float, default=30.0, metavar="SECONDS")
     parser.add_argument("--events", type=int, default=0, help="stop after N changes")
@@ -147,7 +153,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
             print(f"--- {datetime.now().astimezone():%H:%M:%S}")
             feed.print_board()
 
-    async with PresenceClient(options.server) as client:
+    async with PresenceClient(options.server, token=options.token) as client:
         board = asyncio.create_task(redraw())
         seen = 0
         try:
