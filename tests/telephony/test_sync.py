@@ -145,13 +145,15 @@ async def test_server_restarted_during_the_outage_syncs_the_latest_state(
     before = len(pbx.attempts)
     await clock.advance(timedelta(seconds=30))
 
+    # No change after the restart: only the stored desired state can tell
+    # the new server that Lunch is wanted.
     async with running(database, clock, [FakeAdapter(pbx=pbx)]) as stack:
-        await stack.say("break")
         pbx.come_up()
         await settle(stack)
 
-        assert seats(pbx)["sales"] == Seat(True, "Break")
-        assert [d.status_id for _, d in pbx.attempts[before:]] == ["break"]
+        assert await stack.status() == "lunch"
+        assert seats(pbx)["sales"] == Seat(True, "Lunch")
+        assert [d.status_id for _, d in pbx.attempts[before:]] == ["lunch"]
 
 
 async def test_a_pbx_restart_that_forgets_pauses_is_reconciled(
