@@ -127,6 +127,10 @@ class TelephonySync:
             worker.notify(agent for adapter, agent in changed if adapter == name)
             worker.forget(agent for adapter, agent in gone if adapter == name)
 
+    # Known limitation: the server process does not register catalog_changed
+    # with its Catalog yet, so there a new or edited agent gets its desired
+    # state at the next periodic refresh (PRESENCE_TELEPHONY_REFRESH_SECONDS),
+    # not at once; its status changes are synchronized at once all the same.
     def catalog_changed(self) -> None:
         """An agent or a status type changed: recompute desired states soon.
 
