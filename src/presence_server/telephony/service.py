@@ -88,6 +88,7 @@ class TelephonySync:
         }
         self._task: asyncio.Task[None] | None = None
         self._refresh_now = asyncio.Event()
+        self._once: asyncio.Future[None] | None = None
         if adapters:
             engine.add_transition_observer(self.outbox.observe)
             engine.add_listener(self._on_events)
@@ -104,10 +105,16 @@ class TelephonySync:
         for name, worker in self.workers.items():
             self.inbound[name].start(worker.verify)
             await worker.start()
-        self._task = asyncio.create_task(self._refresh_loop(), name="telephony")
+        if self._refresh > timedelta(0):
+            self._task = asyncio.create_task(self._refresh_loop(), name="telephony")
 
     async def stop(self) -> None:
         """Stop every worker and adapter; prompt, whatever the PBX does."""
+        if self._once is not None:
+            self._once.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._once
+            self._once = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -140,6 +147,16 @@ class TelephonySync:
         change; without it, the next periodic refresh does that.
         """
         self._refresh_now.set()
+        if self._task is None and self.workers:
+            # No periodic refresh: one now, on its own task.
+            self._once = asyncio.ensure_future(self._refresh_soon())
+
+    async def _refresh_soon(self) -> None:
+        self._refresh_now.clear()
+        try:
+            await self.refresh()
+        except Exception:
+            logger.exception("refreshing telephony desired states failed")
 
     def health(self) -> list[AdapterHealth]:
         """Every adapter's health, by name."""
@@ -155,10 +172,7 @@ class TelephonySync:
     async def _refresh_loop(self) -> None:
         clock = self.engine.clock
         while True:
-            if self._refresh > timedelta(0):
-                await _wait_for(self._refresh_now, clock, self._refresh)
-            else:
-                await self._refresh_now.wait()
+            await _wait_for(self._refresh_now, clock, self._refresh)
             self._refresh_now.clear()
             try:
                 await self.refresh()
