@@ -42,6 +42,40 @@ async def test_first_start_creates_built_ins_and_defaults(
         )
 
 
+async def test_break_and_lunch_keep_the_queue_login_and_the_rest_log_out(
+    database: Database, clock: ManualClock
+) -> None:
+    catalog = Catalog(database, clock)
+
+    await catalog.ensure_seeded()
+
+    stored = {t.id: t.queue_login for t in await catalog.list_status_types()}
+    assert {status_id: stored[status_id] for status_id in DEFAULTS} == {
+        "break": True,
+        "lunch": True,
+        "meeting": False,
+        "idle": False,
+        "away": False,
+    }
+
+
+async def test_a_database_seeded_before_keeps_its_queue_login(
+    database: Database, clock: ManualClock
+) -> None:
+    # A database seeded by an older version, when Break logged out.
+    catalog = Catalog(database, clock)
+    await catalog.ensure_seeded()
+    old = await catalog.get_status_type("break")
+    await catalog.update_status_type(
+        "break", replace(old, queue_login=False), ["queue_login"], ""
+    )
+
+    added = await catalog.ensure_seeded()
+
+    assert added == []
+    assert (await catalog.get_status_type("break")).queue_login is False
+
+
 async def test_second_start_adds_nothing(
     database: Database, clock: ManualClock
 ) -> None:

@@ -3,10 +3,10 @@ and an engine with telephony sync that a test can stop and start again on
 the same database (a server restart).
 
 The catalog has two agents with extensions and queues (ann on 1001 in
-support and sales, bob on 1002 in support) and changes two seeded statuses
-so that they pause instead of logging out: Break and Lunch keep the agent
-logged into the queues (``queue_login``, with no limit per shift); Meeting
-keeps the default and logs out.
+support and sales, bob on 1002 in support) and the seeded statuses as they
+are, telephony included (Break and Lunch pause in the queues, Meeting logs
+out). Only the limits per shift are lifted: these tests change statuses far
+more often than a shift allows, and the limits are not what they check.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ async def catalog(database: Database, clock: ManualClock) -> Catalog:
         Agent(id="bob", display_name="Bob", extension="1002", queues=("support",))
     )
     for status_id in ("break", "lunch"):
-        await set_fields(catalog, status_id, queue_login=True, limit_per_shift=0)
+        await set_fields(catalog, status_id, limit_per_shift=0)
     return catalog
 
 

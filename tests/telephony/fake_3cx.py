@@ -15,8 +15,10 @@ It speaks what the adapter needs of 3CX's published API, with 3CX's JSON:
   attached_data}}`` (0 upsert, 1 removal).
 
 Every request is recorded. A test can take the PBX down (every connection
-closed, the port refused) and bring it back on the same port, revoke tokens,
-and start and end calls on a DN.
+closed, the port refused) and bring it back on the same port, restart it
+forgetting every user's profile and queue status (``restart``), revoke
+tokens, make ``PATCH`` slow (``hold``) or answer ``204`` without applying it
+(``drop_patches``), and start and end calls on a DN.
 """
 
 from __future__ import annotations
@@ -153,6 +155,12 @@ class Fake3cx:
         self._sockets: list[_Socket] = []
         self._ids = itertools.count(1)
         self._sequence = itertools.count(1)
+        # While set and not yet fired, PATCH waits for it (a slow 3CX).
+        self.hold: asyncio.Event | None = None
+        # PATCHes that waited for ``hold``.
+        self.held = 0
+        # This many PATCHes are answered 204 but not applied (drift).
+        self.drop_patches = 0
 
     @property
     def url(self) -> str:
@@ -175,6 +183,18 @@ class Fake3cx:
         self._sockets.clear()
         if server is not None:
             await server.wait_closed()
+
+    async def restart(self, *, forget: bool = True) -> None:
+        """Go down and come back on the same port. Tokens and calls are lost;
+        with ``forget`` every user is back at its defaults (``Available``,
+        ``LoggedOut``), as a PBX restored from an older backup would be."""
+        await self.stop()
+        self._tokens.clear()
+        self.calls.clear()
+        if forget:
+            for user in self.users.values():
+                user.current_profile, user.queue_status = "Available", "LoggedOut"
+        await self.start()
 
     # --- what a test looks at and makes happen ------------------------------------
 
@@ -246,6 +266,12 @@ class Fake3cx:
                 split = urlsplit(target)
                 query = {k: v[0] for k, v in parse_qs(split.query).items()}
                 path = unquote(split.path)
+                if method == "PATCH" and self.hold is not None:
+                    self.held += 1
+                    await self.hold.wait()
+                    if reader.at_eof():
+                        # The client went away while we were slow: dropped.
+                        return
                 status, answer = self._answer(method, path, query, headers, body)
                 self.received.append(
                     Received(method, path, query, headers, body, status)
@@ -346,6 +372,9 @@ class Fake3cx:
         queue = change.get("QueueStatus", user.queue_status)
         if profile not in PROFILES or queue not in ("LoggedIn", "LoggedOut"):
             return 400, {"error": {"message": "invalid value"}}
+        if self.drop_patches > 0:
+            self.drop_patches -= 1
+            return 204, None
         user.current_profile, user.queue_status = profile, queue
         return 204, None
 

@@ -8,7 +8,8 @@ ending each message, ``ActionID`` echoed in responses, list answers
 sends, in its field order. It keeps what a real one would:
 
 - queues (``support`` and ``sales`` by default, ringall) with dynamic
-  members, their pauses and reasons;
+  members, their pauses and reasons, and static members (``queues.conf``,
+  FreePBX's static agents: ``add_static_member``) that AMI cannot remove;
 - AstDB (``DBPut`` / ``DBGet`` / ``DBDel``), custom device states and custom
   presence (``Setvar DEVICE_STATE(...)``, ``PRESENCE_STATE(...)``,
   ``PresenceState``);
@@ -67,6 +68,12 @@ class Member:
     last_pause: int = 0
     login_time: int = field(default_factory=lambda: int(time.time()))
     in_call: bool = False
+    # Static members come from queues.conf: AMI cannot remove them.
+    dynamic: bool = True
+
+    @property
+    def membership(self) -> str:
+        return "dynamic" if self.dynamic else "static"
 
 
 @dataclass
@@ -78,6 +85,8 @@ class Channel:
     exten: str
     state: int = 0
     caller: str = "<unknown>"
+    connected: str = "<unknown>"
+    priority: int = 1
     application: str = ""
     data: str = ""
 
@@ -201,9 +210,10 @@ class FakeAsterisk:
         unless ``forget_pauses``."""
         await self.stop()
         self.channels.clear()
-        for members in self.queues.values():
+        for queue, members in self.queues.items():
             if not self.persistent_members:
-                members.clear()
+                kept = {i: m for i, m in members.items() if not m.dynamic}
+                self.queues[queue] = members = kept
             for member in members.values():
                 member.in_call = False
                 if forget_pauses:
@@ -216,6 +226,15 @@ class FakeAsterisk:
 
     def member(self, queue: str, interface: str) -> Member | None:
         return self.queues[queue].get(interface)
+
+    def add_static_member(
+        self, queue: str, interface: str, name: str, state_interface: str
+    ) -> Member:
+        """A member from ``queues.conf``: present from the start, kept by
+        every restart, refused by ``QueueRemove``."""
+        member = Member(interface, name, state_interface, dynamic=False)
+        self.queues[queue][interface] = member
+        return member
 
     # --- the protocol -------------------------------------------------------------
 
@@ -393,10 +412,16 @@ class FakeAsterisk:
         if members is None:
             respond("Error", "Unable to remove interface from queue: No such queue")
             return
-        member = members.pop(interface, None)
+        member = members.get(interface)
         if member is None:
             respond("Error", "Unable to remove interface: Not there")
             return
+        if not member.dynamic:
+            # app_queue's answer for a static member (the transcript has
+            # only dynamic ones).
+            respond("Error", "Member not dynamic")
+            return
+        del members[interface]
         respond("Success", "Removed interface from queue")
         self.broadcast(_member_event("QueueMemberRemoved", queue, member, self))
         self._avail_lamp(queue)
@@ -470,7 +495,7 @@ class FakeAsterisk:
                         ("Name", member.name),
                         ("Location", member.interface),
                         ("StateInterface", member.state_interface),
-                        ("Membership", "dynamic"),
+                        ("Membership", member.membership),
                         ("Penalty", str(member.penalty)),
                         ("CallsTaken", str(member.calls_taken)),
                         ("LastCall", str(member.last_call)),
@@ -720,7 +745,8 @@ class FakeAsterisk:
         )
         self._new_state(two, 6)
         self._new_state(one, 6)
-        two.application, two.data = queue, f"{queue},,,,120"
+        # The caller's dialplan reached Queue() at priority 2.
+        two.application, two.data, two.priority = queue, f"{queue},,,,120", 2
         self.broadcast(
             [
                 ("Event", "QueueCallerJoin"),
@@ -742,6 +768,12 @@ class FakeAsterisk:
         agent_two = self._new_channel(
             f"{local}-{m:08x};2", context, exten, 4, one.linkedid
         )
+        # As the recorded Asterisk: app_queue gives the outbound Local leg the
+        # caller's extension ("s") as caller id, and the other leg sees it
+        # as connected line; the outbound leg is at "s" by AgentCalled, but
+        # DialBegin still shows the dialed extension.
+        agent_one.caller, agent_two.connected = "s", "s"
+        agent_one.exten = "s"
         self.broadcast(
             [
                 ("Event", "AgentCalled"),
@@ -753,6 +785,7 @@ class FakeAsterisk:
                 ("MemberName", member.name),
             ]
         )
+        agent_one.exten = exten
         self.broadcast(
             [
                 ("Event", "DialBegin"),
@@ -762,6 +795,7 @@ class FakeAsterisk:
                 ("DialString", member.interface),
             ]
         )
+        agent_one.exten = "s"
         self._new_state(agent_two, 6)
         self._new_state(agent_one, 6)
         self.broadcast(
@@ -818,6 +852,9 @@ class FakeAsterisk:
         """The call ends: the transcript's events from the agent's hang-up to
         ``AgentComplete`` and the caller's ``Hangup``."""
         one, two, *agent = call.channels
+        if len(agent) == 2:
+            # The member's side ran its dialplan on to priority 4 meanwhile.
+            agent[1].priority = 4
         for channel in reversed(agent):
             self._hangup(channel)
         member = call.member
@@ -885,7 +922,7 @@ def _member_event(name: str, queue: str, member: Member, pbx: FakeAsterisk) -> F
         ("MemberName", member.name),
         ("Interface", member.interface),
         ("StateInterface", member.state_interface),
-        ("Membership", "dynamic"),
+        ("Membership", member.membership),
         ("Penalty", str(member.penalty)),
         ("CallsTaken", str(member.calls_taken)),
         ("LastCall", str(member.last_call)),
@@ -908,13 +945,13 @@ def _channel_fields(channel: Channel, prefix: str = "") -> Fields:
         (f"{p}ChannelStateDesc", _CHANNEL_STATE.get(channel.state, "Unknown")),
         (f"{p}CallerIDNum", channel.caller),
         (f"{p}CallerIDName", "<unknown>"),
-        (f"{p}ConnectedLineNum", "<unknown>"),
+        (f"{p}ConnectedLineNum", channel.connected),
         (f"{p}ConnectedLineName", "<unknown>"),
         (f"{p}Language", "en"),
         (f"{p}AccountCode", ""),
         (f"{p}Context", channel.context),
         (f"{p}Exten", channel.exten),
-        (f"{p}Priority", "1"),
+        (f"{p}Priority", str(channel.priority)),
         (f"{p}Uniqueid", channel.uniqueid),
         (f"{p}Linkedid", channel.linkedid),
     ]

@@ -176,6 +176,109 @@ async def test_pbx_down_while_the_agent_changes_twenty_times_writes_once_after(
         assert pbx.patches("1002", since) == []
 
 
+async def test_server_restarted_during_the_outage_syncs_once_after(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        await pbx.stop()
+        await lost(stack)
+        for status in ["break", "available", "lunch", "meeting", "offline"] * 4:
+            await stack.say(status)
+            await clock.advance(timedelta(seconds=3))
+
+    # No change after the restart: what is synced is the stored desired state.
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await clock.advance(timedelta(seconds=30))
+        since = len(pbx.received)
+        await pbx.start()
+        await connected(stack, clock)
+        await settle(stack)
+
+        assert await stack.status() == "offline"
+        assert state(pbx) == ("Out of office", "LoggedOut")
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"CurrentProfileName": "Out of office", "QueueStatus": "LoggedOut"}
+        ]
+        assert pbx.patches("1002", since) == []
+
+
+async def test_a_3cx_restart_that_forgets_the_profiles_is_reconciled_on_reconnect(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await stack.say("lunch")
+        await settle(stack)
+        before = state(pbx)
+        since = len(pbx.received)
+
+        await pbx.restart(forget=True)
+        forgotten = state(pbx)
+        await lost(stack)
+        await connected(stack, clock)
+        await settle(stack)
+
+        assert before == ("Away", "LoggedOut")
+        assert forgotten == ("Available", "LoggedOut")
+        assert state(pbx) == ("Away", "LoggedOut")
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"CurrentProfileName": "Away"}
+        ]
+        # Bob was Offline: the PBX forgot that too, and it is restored.
+        assert state(pbx, "1002") == ("Out of office", "LoggedOut")
+
+
+async def test_outbound_writes_equal_the_real_changes_over_five_minutes(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    # Twelve steps of 25 s. "call" starts a call on 1001, "hang-up" ends it.
+    plan = ["available", "break", "available", "call", "lunch", "hang-up"]
+    plan += ["available", "meeting", "lunch", "break", "available", "offline"]
+    # What 3CX should hold after each step: Lunch waits for the hang-up, and
+    # Meeting, Lunch and Break all mean Away and logged out on 3CX.
+    away = ("Away", "LoggedOut")
+    expected = [("Available", "LoggedIn"), away, ("Available", "LoggedIn")]
+    expected += [("Available", "LoggedIn")] * 2 + [away]
+    expected += [("Available", "LoggedIn"), away, away, away]
+    expected += [("Available", "LoggedIn"), ("Out of office", "LoggedOut")]
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await settle(stack)
+        writes = stack.sync.health()[0].writes
+        since = len(pbx.received)
+        seen: list[tuple[str, str]] = []
+        call = None
+
+        for step in plan:
+            if step == "call":
+                call = pbx.start_call("1001")
+                await poll_until(lambda: _has_activity(stack), what="the call")
+            elif step == "hang-up":
+                assert call is not None
+                pbx.end_call(call)
+                await poll_until(lambda: _no_activity(stack), what="the hang-up")
+            else:
+                await stack.say(step)
+            await settle(stack)
+            seen.append(state(pbx))
+            await clock.advance(timedelta(seconds=25))
+
+        # Every step whose 3CX state differs from the one before (the first
+        # from Offline's "Out of office").
+        real = [s for i, s in enumerate(expected) if i == 0 or expected[i - 1] != s]
+        health = stack.sync.health()[0]
+        assert seen == expected
+        assert health.writes - writes == len(real)
+        bodies = [r.json() for r in pbx.patches("1001", since)]
+        assert len(bodies) == len(real)
+        assert pbx.patches("1002", since) == []
+        assert health.drift_count == 0
+
+
 async def test_a_call_defers_lunch_to_hang_up_and_changes_nothing_else(
     database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
 ) -> None:

@@ -198,10 +198,11 @@ async def test_server_restarted_during_the_outage_syncs_once_after(
         await settle(stack)
         await asterisk.stop()
         await lost(stack)
-        for status in ("break", "available", "lunch", "meeting", "lunch"):
+        for status in ["break", "available", "lunch", "meeting", "lunch"] * 4:
             await stack.say(status)
-            await clock.advance(timedelta(seconds=10))
+            await clock.advance(timedelta(seconds=3))
 
+    # No change after the restart: what is synced is the stored desired state.
     async with running(database, clock, [adapter(asterisk, clock)]) as stack:
         await clock.advance(timedelta(seconds=30))
         since = len(asterisk.received)
@@ -439,6 +440,64 @@ async def test_outbound_writes_equal_the_real_changes_over_five_minutes(
         ]
         assert len(pauses) == len(entries)
         assert writes_for(asterisk, "1002", since) == []
+
+
+async def test_a_static_member_refusing_removal_is_reported_once_and_not_retried(
+    database: Database,
+    clock: ManualClock,
+    catalog: Catalog,
+    asterisk: FakeAsterisk,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for queue in ("support", "sales"):
+        asterisk.add_static_member(queue, ANN, "Ann", "Custom:1001")
+    async with running(database, clock, [adapter(asterisk, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        # Offline at start was refused too; count from Available on.
+        drift = stack.sync.health()[0].drift_count
+        before = len(asterisk.actions("QueueRemove"))
+        caplog.clear()
+        caplog.set_level(logging.WARNING, logger="presence_server")
+
+        await stack.say("meeting")
+        await settle(stack)
+        tried = len(asterisk.actions("QueueRemove")) - before
+        # Ten minutes in steps, so that pings are answered on the way.
+        for _ in range(20):
+            await clock.advance(timedelta(seconds=30))
+            await settle(stack)
+        health = stack.sync.health()[0]
+
+        assert tried == 2
+        assert len(asterisk.actions("QueueRemove")) - before == tried
+        refused = [r for r in caplog.records if "refused by the PBX" in r.getMessage()]
+        assert len(refused) == 1
+        assert refused[0].levelno == logging.WARNING
+        assert "agent ann" in refused[0].getMessage()
+        assert "Member not dynamic" in health.last_error
+        assert health.drift_count == drift + 1
+        assert health.queue_depth == 0
+        # What could be written was: the presence of Meeting.
+        assert asterisk.presence["CustomPresence:1001"] == ("away", "", "Meeting")
+        assert asterisk.member("support", ANN) is not None
+
+
+async def test_a_refused_state_is_left_but_the_next_change_goes_through(
+    database: Database, clock: ManualClock, catalog: Catalog, asterisk: FakeAsterisk
+) -> None:
+    asterisk.add_static_member("support", ANN, "Ann", "Custom:1001")
+    async with running(database, clock, [adapter(asterisk, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("meeting")
+        await settle(stack)
+
+        await stack.say("break")
+        await settle(stack)
+
+        assert seat(asterisk, "support") == seat(asterisk, "sales") == (True, "Break")
+        assert asterisk.presence["CustomPresence:1001"] == ("away", "", "Break")
 
 
 async def test_a_wrong_secret_is_reported_and_never_logged(

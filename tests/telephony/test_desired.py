@@ -35,14 +35,12 @@ def status(status_id: str, **changes: object) -> StatusType:
     ("status_type", "logged_in", "paused", "reason", "presence"),
     [
         (status("available"), True, False, "", "available"),
-        (status("break", queue_login=True), True, True, "Break", "away"),
-        (status("break"), False, False, "", "away"),
+        (status("break"), True, True, "Break", "away"),
+        (status("meeting"), False, False, "", "away"),
         (status("offline"), False, False, "", "unavailable"),
         (
             status(
-                "lunch",
-                queue_login=True,
-                telephony={"asterisk": TelephonyMapping(pause_reason="Food")},
+                "lunch", telephony={"asterisk": TelephonyMapping(pause_reason="Food")}
             ),
             True,
             True,
@@ -50,7 +48,7 @@ def status(status_id: str, **changes: object) -> StatusType:
             "away",
         ),
     ],
-    ids=["available", "break-paused", "break-logged-out", "offline", "mapped-reason"],
+    ids=["available", "break-paused", "meeting-logged-out", "offline", "mapped-reason"],
 )
 def test_a_status_becomes_queue_login_pause_and_presence(
     status_type: StatusType, logged_in: bool, paused: bool, reason: str, presence: str
@@ -109,7 +107,7 @@ def test_a_deleted_status_counts_as_an_unnamed_unavailable_one() -> None:
 
 
 def test_a_full_read_in_line_with_the_desired_state_has_no_difference() -> None:
-    desired = derive(ANN, status("break", queue_login=True), "asterisk", TYPES)
+    desired = derive(ANN, status("break"), "asterisk", TYPES)
     assert desired is not None
     observed = Observed(
         queues={"support": Seat(True, "Break"), "sales": Seat(True, "Break")},
@@ -153,7 +151,7 @@ def test_a_full_read_in_line_with_the_desired_state_has_no_difference() -> None:
 def test_observations_differ_only_where_they_contradict(
     observed: Observed, expected: tuple[str, ...]
 ) -> None:
-    desired = derive(ANN, status("break", queue_login=True), "asterisk", TYPES)
+    desired = derive(ANN, status("break"), "asterisk", TYPES)
     assert desired is not None
 
     assert differences(desired, observed) == expected

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from presence_server.catalog import Catalog
+from presence_server.domain.agents import Agent
 from presence_server.domain.presence import Source
 from presence_server.domain.status_types import TelephonyMapping
 from presence_server.engine.clock import ManualClock
@@ -145,13 +146,15 @@ async def test_server_restarted_during_the_outage_syncs_the_latest_state(
     before = len(pbx.attempts)
     await clock.advance(timedelta(seconds=30))
 
+    # No change after the restart: only the stored desired state can tell
+    # the new server that Lunch is wanted.
     async with running(database, clock, [FakeAdapter(pbx=pbx)]) as stack:
-        await stack.say("break")
         pbx.come_up()
         await settle(stack)
 
-        assert seats(pbx)["sales"] == Seat(True, "Break")
-        assert [d.status_id for _, d in pbx.attempts[before:]] == ["break"]
+        assert await stack.status() == "lunch"
+        assert seats(pbx)["sales"] == Seat(True, "Lunch")
+        assert [d.status_id for _, d in pbx.attempts[before:]] == ["lunch"]
 
 
 async def test_a_pbx_restart_that_forgets_pauses_is_reconciled(
@@ -361,6 +364,27 @@ async def test_stopping_during_a_slow_write_is_prompt_and_resumes_after(
 
         assert stopped_in < 2
         assert seats(pbx)["support"] == Seat(True, "Break")
+
+
+async def test_a_new_agent_is_logged_out_on_the_pbx_before_its_first_status(
+    database: Database, clock: ManualClock, catalog: Catalog
+) -> None:
+    pbx = FakePbx()
+    async with running(database, clock, [FakeAdapter(pbx=pbx)]) as stack:
+        await settle(stack)
+        catalog.add_listener(stack.sync.catalog_changed)
+
+        await catalog.create_agent(
+            Agent(id="cy", display_name="Cy", extension="1003", queues=("support",))
+        )
+        await poll_until(
+            lambda: _async(bool(pbx.writes_for("1003"))), what="the new agent"
+        )
+        await poll_until(lambda: synced(stack, "cy"), what="the new agent synced")
+
+        [desired] = pbx.writes_for("1003")
+        assert desired.status_id == "offline"
+        assert (desired.state.logged_in, desired.queues) == (False, frozenset())
 
 
 async def test_health_shows_connection_depth_and_what_the_adapter_honours(

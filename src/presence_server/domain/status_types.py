@@ -270,6 +270,13 @@ BUILT_IN_TYPES: tuple[StatusType, ...] = (
     ),
 )
 
+# Queue login follows contact-center practice. Break and Lunch are short,
+# planned pauses inside a shift: the agent stays logged into the queues,
+# paused with the status name as reason, so queue statistics count the pause
+# and the agent is back on Available without logging in again. Meeting,
+# Idle and Away log out of the queues: a meeting is long and often ends the
+# shift, and Idle and Away mean nobody is known to be at the desk, so the
+# agent must not hold a seat that supervisors count as staffed.
 SEEDED_TYPES: tuple[StatusType, ...] = (
     _seeded(
         "break",
@@ -279,6 +286,7 @@ SEEDED_TYPES: tuple[StatusType, ...] = (
         limit_per_shift=3,
         allowed_minutes=15,
         keep_on_disconnect=True,
+        queue_login=True,
     ),
     _seeded(
         "lunch",
@@ -288,6 +296,7 @@ SEEDED_TYPES: tuple[StatusType, ...] = (
         limit_per_shift=1,
         allowed_minutes=60,
         keep_on_disconnect=True,
+        queue_login=True,
     ),
     _seeded(
         "meeting",

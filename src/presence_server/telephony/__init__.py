@@ -40,6 +40,7 @@ from presence_server.telephony.adapter import (
     AdapterPlugin,
     AdapterUnavailable,
     InboundSink,
+    PermanentRefusal,
     TelephonyAdapter,
 )
 from presence_server.telephony.desired import (
@@ -66,6 +67,7 @@ __all__ = [
     "DesiredState",
     "InboundSink",
     "Observed",
+    "PermanentRefusal",
     "RegistryError",
     "Seat",
     "SyncOptions",

@@ -30,6 +30,13 @@ class AdapterError(Exception):
     """A read or write failed; the worker retries it with backoff."""
 
 
+class PermanentRefusal(AdapterError):
+    """The PBX refused the write for good: retrying the same desired state
+    would be refused again (an Asterisk static queue member cannot be
+    removed by AMI). The worker records it, logs it once and stops retrying
+    until the desired state changes or the agent is reconciled."""
+
+
 class AdapterUnavailable(AdapterError):
     """The adapter is not connected to its PBX right now.
 
@@ -118,7 +125,9 @@ class TelephonyAdapter(Protocol):
     connected and ``AdapterError`` (or any ``Exception``, or a timeout) when
     the platform refused or the call failed; the worker retries with
     exponential backoff and jitter, always with the *latest* desired state,
-    so a retry never sends an outdated one. Cancellation is never retried.
+    so a retry never sends an outdated one. ``PermanentRefusal`` is not
+    retried: the adapter should apply every other field first and raise it
+    at the end of ``write``. Cancellation is never retried.
     Nothing an adapter raises stops the server.
 
     Secrets: an adapter must never log, raise or report a credential.

@@ -29,7 +29,12 @@ from presence_server.engine.service import PresenceEngine
 from presence_server.telephony.adapter import TelephonyAdapter
 from presence_server.telephony.inbound import Inbound
 from presence_server.telephony.outbox import Outbox
-from presence_server.telephony.worker import AdapterHealth, SyncOptions, SyncWorker
+from presence_server.telephony.worker import (
+    AdapterHealth,
+    SyncOptions,
+    SyncWorker,
+    _wait_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +54,8 @@ class TelephonySync:
         adapters: created, not started; names must differ.
         options: retry and timing settings of the workers.
         refresh: how often desired states are recomputed from presence (to
-            pick up edited agents and status types); 0 = only at start.
+            pick up edited agents and status types); 0 = only at start and
+            on ``catalog_changed``.
         on_connection: awaited with (adapter name, connected) on each change.
     """
 
@@ -81,6 +87,8 @@ class TelephonySync:
             for a in adapters
         }
         self._task: asyncio.Task[None] | None = None
+        self._refresh_now = asyncio.Event()
+        self._once: asyncio.Future[None] | None = None
         if adapters:
             engine.add_transition_observer(self.outbox.observe)
             engine.add_listener(self._on_events)
@@ -102,6 +110,11 @@ class TelephonySync:
 
     async def stop(self) -> None:
         """Stop every worker and adapter; prompt, whatever the PBX does."""
+        if self._once is not None:
+            self._once.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._once
+            self._once = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -121,6 +134,30 @@ class TelephonySync:
             worker.notify(agent for adapter, agent in changed if adapter == name)
             worker.forget(agent for adapter, agent in gone if adapter == name)
 
+    # Known limitation: the server process does not register catalog_changed
+    # with its Catalog yet, so there a new or edited agent gets its desired
+    # state at the next periodic refresh (PRESENCE_TELEPHONY_REFRESH_SECONDS),
+    # not at once; its status changes are synchronized at once all the same.
+    def catalog_changed(self) -> None:
+        """An agent or a status type changed: recompute desired states soon.
+
+        Meant for ``Catalog.add_listener`` (returns at once). It is how a new
+        agent with an extension and queues gets its Offline desired state
+        (logged out, not in the queues) written before its first status
+        change; without it, the next periodic refresh does that.
+        """
+        self._refresh_now.set()
+        if self._task is None and self.workers:
+            # No periodic refresh: one now, on its own task.
+            self._once = asyncio.ensure_future(self._refresh_soon())
+
+    async def _refresh_soon(self) -> None:
+        self._refresh_now.clear()
+        try:
+            await self.refresh()
+        except Exception:
+            logger.exception("refreshing telephony desired states failed")
+
     def health(self) -> list[AdapterHealth]:
         """Every adapter's health, by name."""
         return [self.workers[name].health() for name in sorted(self.workers)]
@@ -135,7 +172,8 @@ class TelephonySync:
     async def _refresh_loop(self) -> None:
         clock = self.engine.clock
         while True:
-            await clock.sleep_until(clock.now() + self._refresh)
+            await _wait_for(self._refresh_now, clock, self._refresh)
+            self._refresh_now.clear()
             try:
                 await self.refresh()
             except Exception:

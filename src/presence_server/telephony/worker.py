@@ -15,7 +15,9 @@ Attempts are retried by ``tenacity`` with exponential backoff and jitter
 (capped), each call under a timeout, forever: the PBX must end up in the
 desired state. A new desired state wakes a backing-off agent at once, and
 an attempt always works on the *latest* desired state: a superseded one is
-never sent. Cancellation is never retried. When the adapter (re)connects,
+never sent. Cancellation is never retried, nor is a ``PermanentRefusal``:
+that desired state is counted as drift, logged once and left until a newer
+one arrives or the agent is verified again. When the adapter (re)connects,
 and when it asks for it (Asterisk's ``FullyBooted``), every agent is
 verified again ("reconcile").
 """
@@ -44,6 +46,7 @@ from presence_server.telephony.adapter import (
     AdapterError,
     AdapterUnavailable,
     InboundSink,
+    PermanentRefusal,
     TelephonyAdapter,
 )
 from presence_server.telephony.desired import DesiredState, Observed, differences
@@ -103,6 +106,14 @@ class Drift(AdapterError):
     """The PBX did not hold the desired state after our write."""
 
 
+class _Refused(Exception):
+    """The PBX refused ``version`` for good (``PermanentRefusal``)."""
+
+    def __init__(self, version: int, message: str) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 @dataclass(slots=True)
 class _Slot:
     desired: DesiredState
@@ -113,10 +124,17 @@ class _Slot:
     verify: bool = True
     task: asyncio.Task[None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # The last version the PBX refused for good: not retried.
+    refused: int = 0
+
+    @property
+    def waiting(self) -> bool:
+        """A version is neither confirmed nor refused yet."""
+        return self.version > max(self.synced, self.refused)
 
     @property
     def busy(self) -> bool:
-        return self.task is not None or self.verify or self.version > self.synced
+        return self.task is not None or self.verify or self.waiting
 
 
 class SyncWorker:
@@ -321,7 +339,7 @@ class SyncWorker:
 
     async def _drive(self, agent_id: str, slot: _Slot) -> None:
         try:
-            while slot.verify or slot.version > slot.synced:
+            while slot.verify or slot.waiting:
                 slot.wake.clear()
                 await self._until_connected()
                 slot.verify = False
@@ -330,6 +348,9 @@ class SyncWorker:
                         self._sync, agent_id, slot
                     )
                 except Superseded:
+                    continue
+                except _Refused as refusal:
+                    self._refused(agent_id, slot, refusal)
                     continue
                 except AdapterUnavailable:
                     # Wait for the reconnect instead of spinning on backoff;
@@ -353,6 +374,21 @@ class SyncWorker:
         finally:
             if self._slots.get(agent_id) is slot:
                 slot.task = None
+
+    def _refused(self, agent_id: str, slot: _Slot, refusal: _Refused) -> None:
+        # Logged once per desired state: a reconcile that meets the same
+        # refusal again says so at DEBUG only.
+        self.drift_count += 1
+        again = slot.refused == refusal.version
+        slot.refused = max(slot.refused, refusal.version)
+        logger.log(
+            logging.DEBUG if again else logging.WARNING,
+            "telephony sync of agent %s on %s refused by the PBX: %s; "
+            "not retried until the agent's desired state changes",
+            agent_id,
+            self.name,
+            refusal,
+        )
 
     async def _until_connected(self) -> None:
         while not (self._connected.is_set() and self.adapter.is_connected):
@@ -428,6 +464,9 @@ class SyncWorker:
                 after = await self._call(self.adapter.read(desired.line))
             except Superseded:
                 raise
+            except PermanentRefusal as error:
+                self._record_error(_describe(error))
+                raise _Refused(version, _describe(error)) from error
             except Exception as error:
                 self._record_error(_describe(error))
                 raise
@@ -576,7 +615,7 @@ def _retryable(error: BaseException) -> bool:
     # A superseded attempt restarts with the latest state; an unavailable
     # PBX is waited for (``_drive``), not polled.
     return isinstance(error, Exception) and not isinstance(
-        error, Superseded | AdapterUnavailable
+        error, Superseded | AdapterUnavailable | _Refused
     )
 
 

@@ -7,7 +7,10 @@ just before, when there is one):
   of the agent's queues (queues the member is in but the agent does not
   list are left too). "Already there" and "Not there" count as success:
   that is the wanted state (Asterisk with ``persistentmembers`` keeps
-  members across restarts).
+  members across restarts). "Member not dynamic" (a static member, from
+  ``queues.conf`` or FreePBX's static agents) and "No such queue" are
+  permanent refusals: the rest of the desired state is written, then the
+  refusal is reported once and that state is not retried.
 - pause: one ``QueuePause`` without ``Queue`` (every queue of the member)
   with ``Paused: true`` and ``Reason``, or ``Paused: false``. A member added
   while it should be paused is added paused.
@@ -52,6 +55,7 @@ from presence_server.telephony.adapter import (
     AdapterError,
     AdapterUnavailable,
     InboundSink,
+    PermanentRefusal,
 )
 from presence_server.telephony.asterisk.ami import (
     AmiClient,
@@ -79,6 +83,13 @@ _EXTENSION = r"(?P<ext>[0-9*#]+)"
 # Answers that mean "already as wanted".
 ALREADY_MEMBER = "already there"
 NOT_MEMBER = "not there"
+# Answers that no retry changes. The reference transcript has only dynamic
+# members; these are app_queue's texts for QueueRemove of a static member
+# ("Member not dynamic") and for a queue that does not exist ("...: No such
+# queue", from QueueAdd and QueueRemove).
+NOT_DYNAMIC = "member not dynamic"
+NO_SUCH_QUEUE = "no such queue"
+REFUSED_FOR_GOOD = (NOT_DYNAMIC, NO_SUCH_QUEUE)
 NO_DB_ENTRY = ("not found", "not deleted")
 
 
@@ -234,25 +245,32 @@ class AsteriskAdapter:
         else:
             member_of = {q for q, seat in seats.items() if seat is not None}
             removed, added = member_of - wanted, set(wanted - member_of)
+        refusals: list[str] = []
         for queue in sorted(removed):
-            await self._action(
-                "QueueRemove",
-                [("Queue", queue), ("Interface", interface)],
-                tolerate=(NOT_MEMBER,),
-            )
+            try:
+                await self._action(
+                    "QueueRemove",
+                    [("Queue", queue), ("Interface", interface)],
+                    tolerate=(NOT_MEMBER,),
+                )
+            except PermanentRefusal as refusal:
+                refusals.append(str(refusal))
         for queue in sorted(added):
-            await self._action(
-                "QueueAdd",
-                [
-                    ("Queue", queue),
-                    ("Interface", interface),
-                    ("MemberName", line.display_name or ext),
-                    ("StateInterface", fill(self.config.state_interface, ext)),
-                    ("Penalty", str(self.config.member_penalty)),
-                    ("Paused", _flag(want.paused)),
-                ],
-                tolerate=(ALREADY_MEMBER,),
-            )
+            try:
+                await self._action(
+                    "QueueAdd",
+                    [
+                        ("Queue", queue),
+                        ("Interface", interface),
+                        ("MemberName", line.display_name or ext),
+                        ("StateInterface", fill(self.config.state_interface, ext)),
+                        ("Penalty", str(self.config.member_penalty)),
+                        ("Paused", _flag(want.paused)),
+                    ],
+                    tolerate=(ALREADY_MEMBER,),
+                )
+            except PermanentRefusal as refusal:
+                refusals.append(str(refusal))
 
         if wanted and (
             seats is None
@@ -290,6 +308,9 @@ class AsteriskAdapter:
                 "DBPut",
                 [("Family", family), ("Key", key), ("Val", _yes(want.external_calls))],
             )
+
+        if refusals:
+            raise PermanentRefusal("; ".join(refusals))
 
     async def _set_dnd(self, ext: str, on: bool) -> None:
         family = self.config.dnd_family
@@ -363,6 +384,13 @@ class AsteriskAdapter:
                 return Reply(error.response)
             if name == "DBGet" and any(t in text for t in NO_DB_ENTRY):
                 raise _Missing() from error
+            if name in ("QueueAdd", "QueueRemove") and any(
+                t in text for t in REFUSED_FOR_GOOD
+            ):
+                queue = next((v for k, v in fields if k == "Queue"), "")
+                raise PermanentRefusal(
+                    f"{self._name}: {name} {queue}: {error.message}"
+                ) from error
             raise AdapterError(f"{self._name}: {error}") from error
 
     # --- events -------------------------------------------------------------------
