@@ -233,6 +233,8 @@ class PresenceServer:
         await self._streams.start()
         self._engine.add_listener(self._streams.on_events)
         catalog.add_listener(self._streams.wake)
+        # New or edited agents get their PBX state before their first change.
+        catalog.add_listener(self._telephony.catalog_changed)
 
         auth = None
         if authenticator is not None:

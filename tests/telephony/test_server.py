@@ -28,7 +28,7 @@ from presence_server._proto.presence.v1 import (
 from presence_server.engine.clock import SystemClock
 from tests.helpers.server import ServerProcess, poll_until, running_server
 from tests.telephony.fake_3cx import Fake3cx
-from tests.telephony.fake_ami import FakeAsterisk
+from tests.telephony.fake_ami import FakeAsterisk, Member
 
 INTERFACE = "Local/1001@agents/n"
 HEALTH = "presence.telephony.asterisk"
@@ -344,3 +344,40 @@ async def _connected(channel: grpc.aio.Channel) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_new_agent_reaches_the_pbx_before_its_first_status_change(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A leftover membership on the PBX for the extension a new agent gets:
+    # the agent is Offline, so the server must take it out of the queue at
+    # once, not at the next periodic refresh.
+    fake = await FakeAsterisk().start()
+    fake.queues["support"][INTERFACE] = Member(INTERFACE, "old", "Custom:1001")
+    for name, value in asterisk_env(fake).items():
+        monkeypatch.setenv(name, value)
+    try:
+        async with running_server(
+            sqlite_url, tmp_path / "data", telephony_adapters="asterisk"
+        ) as server:
+
+            async def connected() -> bool:
+                found = await adapters(server.channel)
+                return bool(found) and found[0].connected
+
+            await poll_until(connected, what="the adapter connected")
+            assert fake.member("support", INTERFACE) is not None
+
+            await prepare(server.channel)
+
+            async def removed() -> bool:
+                return fake.member("support", INTERFACE) is None
+
+            await poll_until(removed, what="the new agent taken out of the queue")
+            presence = await server.presence.GetPresence(
+                presence_pb2.GetPresenceRequest(agent_id="ann")
+            )
+    finally:
+        await fake.stop()
+
+    assert presence.status.id == "offline"

@@ -134,10 +134,6 @@ class TelephonySync:
             worker.notify(agent for adapter, agent in changed if adapter == name)
             worker.forget(agent for adapter, agent in gone if adapter == name)
 
-    # Known limitation: the server process does not register catalog_changed
-    # with its Catalog yet, so there a new or edited agent gets its desired
-    # state at the next periodic refresh (PRESENCE_TELEPHONY_REFRESH_SECONDS),
-    # not at once; its status changes are synchronized at once all the same.
     def catalog_changed(self) -> None:
         """An agent or a status type changed: recompute desired states soon.
 
@@ -147,16 +143,20 @@ class TelephonySync:
         change; without it, the next periodic refresh does that.
         """
         self._refresh_now.set()
-        if self._task is None and self.workers:
-            # No periodic refresh: one now, on its own task.
+        running = self._once is not None and not self._once.done()
+        if self._task is None and self.workers and not running:
+            # No periodic refresh: one now, on its own task. A change while
+            # it runs is picked up by its next round, never dropped, and the
+            # running task is never replaced (the loop holds it only weakly).
             self._once = asyncio.ensure_future(self._refresh_soon())
 
     async def _refresh_soon(self) -> None:
-        self._refresh_now.clear()
-        try:
-            await self.refresh()
-        except Exception:
-            logger.exception("refreshing telephony desired states failed")
+        while self._refresh_now.is_set():
+            self._refresh_now.clear()
+            try:
+                await self.refresh()
+            except Exception:
+                logger.exception("refreshing telephony desired states failed")
 
     def health(self) -> list[AdapterHealth]:
         """Every adapter's health, by name."""
