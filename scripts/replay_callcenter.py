@@ -52,7 +52,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -63,19 +63,14 @@ from zoneinfo import ZoneInfo
 
 import callcenter_data as cc
 import grpc
-from google.protobuf import timestamp_pb2
-
-from presence_server._proto.presence.v1 import (
-    agents_pb2,
-    agents_pb2_grpc,
-    common_pb2,
-    presence_pb2,
-    presence_pb2_grpc,
-    reports_pb2,
-    reports_pb2_grpc,
-    simulation_pb2,
-    simulation_pb2_grpc,
+from presence_client import (
+    AlreadyExistsError,
+    PresenceClient,
+    PresenceError,
+    RetryPolicy,
 )
+from presence_client.messages import Agent
+from presence_client.proto import common_pb2, presence_pb2, reports_pb2
 
 logger = logging.getLogger("replay_callcenter")
 
@@ -106,48 +101,18 @@ T = TypeVar("T")
 # --- talking to the server ------------------------------------------------------
 
 
-@dataclass
-class Stubs:
-    """Async stubs of the services the replay uses, on one channel."""
+def open_client(address: str, token: str | None = None) -> PresenceClient:
+    """The client the replay drives the server with.
 
-    channel: grpc.aio.Channel
-    agents: Any
-    presence: Any
-    reports: Any
-    clock: Any
-
-    @classmethod
-    def open(cls, address: str) -> Stubs:
-        channel = grpc.aio.insecure_channel(address)
-        return cls(
-            channel=channel,
-            agents=agents_pb2_grpc.AgentServiceStub(channel),
-            presence=presence_pb2_grpc.PresenceServiceStub(channel),
-            reports=reports_pb2_grpc.ReportServiceStub(channel),
-            clock=simulation_pb2_grpc.SimulatedClockServiceStub(channel),
-        )
-
-
-async def call(method: Callable[..., Awaitable[T]], request: Any) -> T:
-    """One RPC, retried with the same request on UNAVAILABLE."""
-    for attempt in range(RETRIES):
-        try:
-            return await method(request, timeout=RPC_TIMEOUT)
-        except grpc.aio.AioRpcError as error:
-            if (
-                error.code() is not grpc.StatusCode.UNAVAILABLE
-                or attempt == RETRIES - 1
-            ):
-                raise
-            logger.warning("retrying after %s", error.details())
-            await asyncio.sleep(0.1 * 2**attempt)
-    raise AssertionError("unreachable")
-
-
-def timestamp(instant: datetime) -> timestamp_pb2.Timestamp:
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(instant)
-    return message
+    Every state-changing command carries a request id made from the data, so
+    the client's retries (and a rerun after a crash) never apply one twice.
+    """
+    return PresenceClient(
+        address,
+        token=token,
+        timeout=RPC_TIMEOUT,
+        retry=RetryPolicy(attempts=RETRIES, total_seconds=None),
+    )
 
 
 def utc(local: datetime) -> datetime:
@@ -182,19 +147,18 @@ class UnusableServer(Exception):
     """The server cannot run this replay; ``main`` exits 2 with the message."""
 
 
-async def check_clock(stubs: Stubs, address: str, first: datetime) -> None:
+async def check_clock(client: PresenceClient, address: str, first: datetime) -> None:
     """Refuse a server without a simulated clock, or one already past ``first``."""
     try:
-        clock = await call(stubs.clock.GetClock, simulation_pb2.GetClockRequest())
-    except grpc.aio.AioRpcError as error:
-        if error.code() is grpc.StatusCode.UNIMPLEMENTED:
+        now = await client.clock.now()
+    except PresenceError as error:
+        if error.code is grpc.StatusCode.UNIMPLEMENTED:
             raise UnusableServer(
                 f"the server at {address} does not run a simulated clock; "
                 "start it with PRESENCE_CLOCK=simulated and PRESENCE_CLOCK_START "
                 "before the first service, or use --start-server"
             ) from None
         raise
-    now = clock.now.ToDatetime(tzinfo=UTC)
     if now > first:
         raise UnusableServer(
             f"the server's clock is at {now.isoformat()}, after the first "
@@ -202,27 +166,24 @@ async def check_clock(stubs: Stubs, address: str, first: datetime) -> None:
         )
 
 
-async def create_agents(stubs: Stubs, names: Sequence[str], stats: ReplayStats) -> None:
+async def create_agents(
+    client: PresenceClient, names: Sequence[str], stats: ReplayStats
+) -> None:
     """Create the agents of the team; agents that already exist are kept."""
 
     async def create(name: str) -> None:
-        agent = agents_pb2.Agent(
-            id=agent_id(name), display_name=name.title(), team=TEAM
-        )
+        agent = Agent(id=agent_id(name), display_name=name.title(), team=TEAM)
         try:
-            await call(
-                stubs.agents.CreateAgent, agents_pb2.CreateAgentRequest(agent=agent)
-            )
+            await client.agents.create(agent)
             stats.agents_created += 1
-        except grpc.aio.AioRpcError as error:
-            if error.code() is not grpc.StatusCode.ALREADY_EXISTS:
-                raise
+        except AlreadyExistsError:
+            pass
 
     await asyncio.gather(*(create(name) for name in names))
 
 
 async def replay(
-    stubs: Stubs, events: Sequence[cc.ReplayEvent], stats: ReplayStats
+    client: PresenceClient, events: Sequence[cc.ReplayEvent], stats: ReplayStats
 ) -> None:
     """Send every event at its instant, advancing the simulated clock first."""
     started = time.monotonic()
@@ -230,10 +191,7 @@ async def replay(
     next_report = report_every
 
     for instant, group in itertools.groupby(events, key=lambda e: e.time):
-        await call(
-            stubs.clock.AdvanceClock,
-            simulation_pb2.AdvanceClockRequest(to=timestamp(utc(instant))),
-        )
+        await client.clock.advance(to=utc(instant))
         stats.rpcs += 1
         stats.instants += 1
 
@@ -242,7 +200,7 @@ async def replay(
         for event in group:
             by_agent[event.agent].append(event)
         await asyncio.gather(
-            *(_agent_events(stubs, evs, stats) for evs in by_agent.values())
+            *(_agent_events(client, evs, stats) for evs in by_agent.values())
         )
 
         if stats.events >= next_report:
@@ -259,14 +217,16 @@ async def replay(
 
 
 async def _agent_events(
-    stubs: Stubs, events: Sequence[cc.ReplayEvent], stats: ReplayStats
+    client: PresenceClient, events: Sequence[cc.ReplayEvent], stats: ReplayStats
 ) -> None:
     for event in events:
-        await _apply(stubs, event, stats)
+        await _apply(client, event, stats)
         stats.events += 1
 
 
-async def _apply(stubs: Stubs, event: cc.ReplayEvent, stats: ReplayStats) -> None:
+async def _apply(
+    client: PresenceClient, event: cc.ReplayEvent, stats: ReplayStats
+) -> None:
     who = agent_id(event.agent)
     day = event.day.isoformat()
     p = presence_pb2
@@ -275,23 +235,17 @@ async def _apply(stubs: Stubs, event: cc.ReplayEvent, stats: ReplayStats) -> Non
         answers.append(
             (
                 "StartShift",
-                await call(
-                    stubs.presence.StartShift,
-                    p.StartShiftRequest(agent_id=who, request_id=f"shift:{day}"),
-                ),
+                await client.start_shift(who, request_id=f"shift:{day}"),
             )
         )
         answers.append(
             (
                 "SetStatus",
-                await call(
-                    stubs.presence.SetStatus,
-                    p.SetStatusRequest(
-                        agent_id=who,
-                        status_type_id=AVAILABLE,
-                        request_id=f"available:{day}",
-                        reason="first call of the day",
-                    ),
+                await client.set_status(
+                    who,
+                    AVAILABLE,
+                    reason="first call of the day",
+                    request_id=f"available:{day}",
                 ),
             )
         )
@@ -299,13 +253,8 @@ async def _apply(stubs: Stubs, event: cc.ReplayEvent, stats: ReplayStats) -> Non
         answers.append(
             (
                 "EndShift",
-                await call(
-                    stubs.presence.EndShift,
-                    p.EndShiftRequest(
-                        agent_id=who,
-                        request_id=f"end-shift:{day}",
-                        reason="last call of the day",
-                    ),
+                await client.end_shift(
+                    who, reason="last call of the day", request_id=f"end-shift:{day}"
                 ),
             )
         )
@@ -313,22 +262,16 @@ async def _apply(stubs: Stubs, event: cc.ReplayEvent, stats: ReplayStats) -> Non
         assert event.key is not None
         call_id = external_id(event.key)
         if event.kind is cc.EventKind.START:
-            request: Any = p.StartActivityRequest(
-                agent_id=who,
-                kind=common_pb2.ACTIVITY_KIND_CALL,
-                external_id=call_id,
+            started = await client.start_activity(
+                who,
+                common_pb2.ACTIVITY_KIND_CALL,
+                call_id,
                 request_id=f"start:{call_id}",
             )
-            answers.append(
-                ("StartActivity", await call(stubs.presence.StartActivity, request))
-            )
+            answers.append(("StartActivity", started))
         else:
-            request = p.EndActivityRequest(
-                agent_id=who, external_id=call_id, request_id=f"end:{call_id}"
-            )
-            answers.append(
-                ("EndActivity", await call(stubs.presence.EndActivity, request))
-            )
+            ended = await client.end_activity(who, call_id, request_id=f"end:{call_id}")
+            answers.append(("EndActivity", ended))
 
     stats.rpcs += len(answers)
     for method, answer in answers:
@@ -406,17 +349,14 @@ def compare(reference: dict[str, Any], server: dict[str, Any]) -> tuple[str, ...
     return tuple(differences)
 
 
-async def check_agent_day(stubs: Stubs, day: cc.AgentDay) -> Check:
+async def check_agent_day(client: PresenceClient, day: cc.AgentDay) -> Check:
     start, end = report_range(day.day)
-    report = await call(
-        stubs.reports.GetAgentReport,
-        reports_pb2.GetAgentReportRequest(
-            agent_id=agent_id(day.agent),
-            start_time=timestamp(start),
-            end_time=timestamp(end),
-            time_zone=cc.LOCAL_ZONE,
-            grouping=reports_pb2.REPORT_GROUPING_SHIFT,
-        ),
+    report = await client.reports.agent(
+        agent_id(day.agent),
+        start,
+        end,
+        time_zone=cc.LOCAL_ZONE,
+        grouping=reports_pb2.REPORT_GROUPING_SHIFT,
     )
     shift_start = utc(day.first_start)
     rows = [
@@ -430,13 +370,13 @@ async def check_agent_day(stubs: Stubs, day: cc.AgentDay) -> Check:
 
 
 async def check_all(
-    stubs: Stubs, days: Sequence[cc.AgentDay], concurrency: int
+    client: PresenceClient, days: Sequence[cc.AgentDay], concurrency: int
 ) -> list[Check]:
     limit = asyncio.Semaphore(concurrency)
 
     async def one(day: cc.AgentDay) -> Check:
         async with limit:
-            return await check_agent_day(stubs, day)
+            return await check_agent_day(client, day)
 
     return list(await asyncio.gather(*(one(day) for day in days)))
 
@@ -614,25 +554,26 @@ class Outcome:
 
 
 async def run(
-    address: str, period: cc.Period, selection: cc.ServiceSelection, concurrency: int
+    address: str,
+    period: cc.Period,
+    selection: cc.ServiceSelection,
+    concurrency: int,
+    token: str | None = None,
 ) -> Outcome:
     """Replay ``selection`` against the server at ``address`` and compare."""
     started = time.monotonic()
     days = cc.agent_days(selection.services)
     events = cc.replay_events(selection.services, with_shifts=True)
     stats = ReplayStats()
-    stubs = Stubs.open(address)
-    try:
-        await check_clock(stubs, address, utc(events[0].time))
+    async with open_client(address, token) as client:
+        await check_clock(client, address, utc(events[0].time))
         names = sorted({day.agent for day in days})
-        await create_agents(stubs, names, stats)
-        await replay(stubs, events, stats)
+        await create_agents(client, names, stats)
+        await replay(client, events, stats)
 
         checking = time.monotonic()
-        checks = await check_all(stubs, days, concurrency)
+        checks = await check_all(client, days, concurrency)
         report_seconds = time.monotonic() - checking
-    finally:
-        await stubs.channel.close()
     return Outcome(
         period,
         selection,
@@ -663,6 +604,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--start-server",
         action="store_true",
         help="run presence-server with a simulated clock for the replay",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("PRESENCE_TOKEN") or None,
+        help="with --server: an admin token when the server has authentication on "
+        "(default: $PRESENCE_TOKEN)",
     )
     parser.add_argument(
         "--database-url", help="with --start-server: the database (default: SQLite)"
@@ -701,16 +648,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             ) as address:
                 outcome = asyncio.run(run(address, period, selection, args.concurrency))
         else:
-            outcome = asyncio.run(run(args.server, period, selection, args.concurrency))
+            outcome = asyncio.run(
+                run(args.server, period, selection, args.concurrency, args.token)
+            )
     except UnusableServer as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except grpc.aio.AioRpcError as error:
+    except PresenceError as error:
         # Answers the replay expects to fail are counted, not raised: this is
         # a server that cannot be reached or stopped answering.
         print(
-            f"error: the server failed the replay: {error.code().name}: "
-            f"{error.details()}",
+            f"error: the server failed the replay: {error.code.name}: {error.message}",
             file=sys.stderr,
         )
         return 2

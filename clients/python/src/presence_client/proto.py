@@ -19,6 +19,8 @@ from ._proto.presence.v1 import (
     simulation_pb2_grpc,
     status_types_pb2,
     status_types_pb2_grpc,
+    telephony_pb2,
+    telephony_pb2_grpc,
 )
 
 __all__ = [
@@ -33,4 +35,6 @@ __all__ = [
     "simulation_pb2_grpc",
     "status_types_pb2",
     "status_types_pb2_grpc",
+    "telephony_pb2",
+    "telephony_pb2_grpc",
 ]

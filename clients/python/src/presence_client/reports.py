@@ -156,7 +156,8 @@ class SimulatedClock:
     ) -> datetime:
         """Move the server's clock to ``to`` or by ``by``; the new instant.
 
-        Not retried: a lost answer to ``by`` would move it twice.
+        ``to`` is retried like a read (moving to an instant already reached
+        changes nothing); ``by`` never is: a lost answer would move it twice.
         """
         if (to is None) == (by is None):
             raise ValueError("give exactly one of to= and by=")
@@ -168,6 +169,9 @@ class SimulatedClock:
             duration.FromTimedelta(by)
             request.by.CopyFrom(duration)
         clock = await self._rpc.unary(
-            self._stub.AdvanceClock, request, simulation_pb2.Clock, retry=False
+            self._stub.AdvanceClock,
+            request,
+            simulation_pb2.Clock,
+            retry=to is not None,
         )
         return clock.now.ToDatetime(tzinfo=UTC)
