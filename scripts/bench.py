@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-
-from presence_server._proto.presence.v1 import (
+from presence_client.proto import (
     agents_pb2,
     agents_pb2_grpc,
     presence_pb2,

@@ -34,8 +34,7 @@ from typing import Any
 import grpc
 from bench import STATUSES, create_agents, free_port, server_process
 from google.protobuf import timestamp_pb2
-
-from presence_server._proto.presence.v1 import presence_pb2, presence_pb2_grpc
+from presence_client.proto import presence_pb2, presence_pb2_grpc
 
 PER_CHANNEL = 100
 SERVICE = "presence.v1.PresenceService"
