@@ -8,7 +8,14 @@ It speaks what the adapter needs of 3CX's published API, with 3CX's JSON:
   old), expiring on the test's clock;
 - ``/xapi/v1/Users`` with ``$filter=Number eq '...'`` (quotes doubled),
   ``/Users({Id})``, ``/Users(Number='...')`` and ``PATCH /Users({Id})``
-  (``204``); a profile name the user does not have is refused (``400``);
+  (``204``). Each user has five forwarding profiles (``Available``,
+  ``Away``, ``Out of office``, ``Custom 1`` renamed ``Lunch break``,
+  ``Custom 2``), a navigation property sent only when asked for with
+  ``$expand=ForwardingProfiles`` (optionally ``($select=...)``). A PATCH
+  may set ``CurrentProfileName`` to a ``Name`` the user has, ``QueueStatus``
+  and, as a deep update of ``ForwardingProfiles`` (``[{Id, RingMyMobile}]``),
+  a profile's ``RingMyMobile``; anything else (another name, an unknown
+  profile ``Id``) is refused whole with ``400`` and an OData error body;
 - ``GET /callcontrol`` (every DN with its participants), the participant
   entity ``/callcontrol/{dn}/participants/{id}``, and the websocket
   ``/callcontrol/ws`` pushing ``{sequence, event: {event_type, entity,
@@ -30,7 +37,7 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -44,10 +51,18 @@ from presence_server.engine.clock import Clock
 # The PBX's own logging (websockets logs handshake headers at DEBUG): a test
 # checking what *we* log leaves these records out.
 FAKE_LOGGER = "tests.fake_3cx"
-PROFILES = ("Available", "Away", "Out of office", "Custom 1", "Custom 2")
+# Name and CustomName of the forwarding profiles every user has.
+PROFILES = (
+    ("Available", ""),
+    ("Away", ""),
+    ("Out of office", ""),
+    ("Custom 1", "Lunch break"),
+    ("Custom 2", ""),
+)
 _USER_KEY = re.compile(r"/xapi/v1/Users\((?:(?P<id>\d+)|Number='(?P<number>.*)')\)")
 _FILTER = re.compile(r"Number eq '(?P<literal>(?:[^']|'')*)'")
 _PARTICIPANT = re.compile(r"/callcontrol/(?P<dn>[^/]+)/participants/(?P<id>\d+)")
+_EXPAND = re.compile(r"ForwardingProfiles(?:\(\$select=(?P<select>[^)]*)\))?")
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
 
 
@@ -66,6 +81,59 @@ class Received:
         return json.loads(self.body)
 
 
+def _destination(number: str) -> dict[str, Any]:
+    return {
+        "Type": "VoiceMail",
+        "Number": number,
+        "External": "",
+        "To": "VoiceMail",
+        "Name": "",
+    }
+
+
+def _route(number: str) -> dict[str, Any]:
+    """A profile's route as 3CX holds it: every call to voicemail."""
+    route: dict[str, Any] = {}
+    for case in ("Busy", "NoAnswer", "NotRegistered"):
+        route[f"{case}AllCalls"] = True
+        route[f"{case}Internal"] = _destination(number)
+        route[f"{case}External"] = _destination(number)
+    return route
+
+
+@dataclass
+class Profile:
+    """One forwarding profile of a user."""
+
+    id: int
+    name: str
+    custom_name: str = ""
+    ring_my_mobile: bool = False
+
+    def as_json(self, number: str) -> dict[str, Any]:
+        return {
+            "Id": self.id,
+            "Name": self.name,
+            "CustomName": self.custom_name,
+            "CustomMessage": "",
+            "RingMyMobile": self.ring_my_mobile,
+            "AcceptMultipleCalls": False,
+            "BlockPushCalls": False,
+            "DisableRingGroupCalls": False,
+            "NoAnswerTimeout": 20,
+            "OfficeHoursAutoQueueLogOut": False,
+            "AvailableRoute": _route(number),
+            "AwayRoute": _route(number),
+        }
+
+
+def _profiles(user_id: int) -> list[Profile]:
+    return [
+        Profile(user_id * 10 + i, name, custom)
+        for i, (name, custom) in enumerate(PROFILES, start=1)
+    ]
+
+
 @dataclass
 class User:
     id: int
@@ -73,8 +141,31 @@ class User:
     first_name: str
     current_profile: str = "Available"
     queue_status: str = "LoggedOut"
+    profiles: list[Profile] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        if not self.profiles:
+            self.profiles = _profiles(self.id)
+
+    def profile(self, name: str) -> Profile:
+        """The profile named ``name`` (its ``Name``)."""
+        return next(p for p in self.profiles if p.name == name)
+
+    def as_json(self, expand: str | None = None) -> dict[str, Any]:
+        """The user; its profiles when ``expand`` asks for them (the value
+        of ``$expand``), with the fields its ``$select`` names."""
+        user = self._fields()
+        wanted = _EXPAND.fullmatch(expand or "")
+        if wanted is not None:
+            fields = wanted["select"]
+            profiles = [p.as_json(self.number) for p in self.profiles]
+            if fields:
+                keep = fields.split(",")
+                profiles = [{k: p[k] for k in keep if k in p} for p in profiles]
+            user["ForwardingProfiles"] = profiles
+        return user
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "Id": self.id,
             "Number": self.number,
@@ -187,13 +278,15 @@ class Fake3cx:
     async def restart(self, *, forget: bool = True) -> None:
         """Go down and come back on the same port. Tokens and calls are lost;
         with ``forget`` every user is back at its defaults (``Available``,
-        ``LoggedOut``), as a PBX restored from an older backup would be."""
+        ``LoggedOut``, ring my mobile off), as a PBX restored from an older
+        backup would be."""
         await self.stop()
         self._tokens.clear()
         self.calls.clear()
         if forget:
             for user in self.users.values():
                 user.current_profile, user.queue_status = "Available", "LoggedOut"
+                user.profiles = _profiles(user.id)
         await self.start()
 
     # --- what a test looks at and makes happen ------------------------------------
@@ -316,10 +409,10 @@ class Fake3cx:
         if key is not None:
             user = self._find_user(key["id"], key["number"])
             if user is None:
-                return 404, {"error": {"message": "Not found"}}
+                return _error(404, "Not found")
             if method == "PATCH":
                 return self._patch(user, json.loads(body))
-            return 200, user.as_json()
+            return 200, user.as_json(query.get("$expand"))
         if (method, path) == ("GET", "/callcontrol"):
             return 200, self._dns()
         participant = _PARTICIPANT.fullmatch(path)
@@ -353,12 +446,12 @@ class Fake3cx:
         if "$filter" in query:
             match = _FILTER.fullmatch(query["$filter"])
             if match is None:
-                return 400, {"error": {"message": "unsupported filter"}}
+                return _error(400, "unsupported filter")
             number = match["literal"].replace("''", "'")
             users = [u for u in users if u.number == number]
         return 200, {
             "@odata.context": "/xapi/v1/$metadata#Users",
-            "value": [u.as_json() for u in users],
+            "value": [u.as_json(query.get("$expand")) for u in users],
         }
 
     def _find_user(self, user_id: str | None, number: str | None) -> User | None:
@@ -368,14 +461,29 @@ class Fake3cx:
         return next((u for u in self.users.values() if u.number == wanted), None)
 
     def _patch(self, user: User, change: dict[str, Any]) -> tuple[int, Any]:
+        # Checked whole before anything is applied: a refused PATCH changes
+        # nothing.
         profile = change.get("CurrentProfileName", user.current_profile)
         queue = change.get("QueueStatus", user.queue_status)
-        if profile not in PROFILES or queue not in ("LoggedIn", "LoggedOut"):
-            return 400, {"error": {"message": "invalid value"}}
+        if profile not in {p.name for p in user.profiles}:
+            return _error(400, f"Invalid value of CurrentProfileName: {profile}")
+        if queue not in ("LoggedIn", "LoggedOut"):
+            return _error(400, f"Invalid value of QueueStatus: {queue}")
+        by_id = {p.id: p for p in user.profiles}
+        ringing: list[tuple[Profile, bool]] = []
+        for item in change.get("ForwardingProfiles", []):
+            found = by_id.get(item.get("Id"))
+            if found is None:
+                return _error(400, f"ForwardingProfile {item.get('Id')} not found")
+            ringing.append(
+                (found, bool(item.get("RingMyMobile", found.ring_my_mobile)))
+            )
         if self.drop_patches > 0:
             self.drop_patches -= 1
             return 204, None
         user.current_profile, user.queue_status = profile, queue
+        for found, ring in ringing:
+            found.ring_my_mobile = ring
         return 204, None
 
     def _dns(self) -> list[dict[str, Any]]:
@@ -434,6 +542,11 @@ class Fake3cx:
         finally:
             with contextlib.suppress(ValueError):
                 self._sockets.remove(socket)
+
+
+def _error(status: int, message: str) -> tuple[int, Any]:
+    """An OData error answer."""
+    return status, {"error": {"code": "", "message": message}}
 
 
 def _flush(socket: _Socket) -> None:

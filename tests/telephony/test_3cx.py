@@ -23,8 +23,9 @@ from presence_server.storage import Database
 from presence_server.telephony import AdapterRegistry
 from presence_server.telephony.threecx import PLUGIN, ThreeCxAdapter, ThreeCxConfig
 from presence_server.telephony.threecx.client import odata_literal
+from presence_server.telephony.threecx.profiles import Profile, resolve
 from tests.helpers.server import poll_until
-from tests.telephony.conftest import Stack, map_status, running
+from tests.telephony.conftest import Stack, map_status, running, set_fields
 from tests.telephony.fake_3cx import FAKE_LOGGER, Fake3cx
 
 SECRET = "3cx-s3cret-value"
@@ -148,6 +149,192 @@ async def test_the_mapping_names_the_profile_and_may_keep_the_queue_login(
         assert state(pbx) == ("Custom 1", "LoggedIn")
         assert stack.sync.health()[0].writes == writes
         assert stack.sync.health()[0].drift_count == 0
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent"),
+    [
+        ("Lunch break", "Custom 1"),
+        ("LUNCH BREAK", "Custom 1"),
+        ("Away", "Away"),
+        ("OutOfOffice", "Out of office"),
+        ("Available2", "Custom 1"),
+    ],
+    ids=["custom-name", "custom-name-any-case", "token-away", "token", "token-custom"],
+)
+async def test_a_mapped_profile_is_found_among_the_users_and_its_name_sent(
+    database: Database,
+    clock: ManualClock,
+    catalog: Catalog,
+    pbx: Fake3cx,
+    configured: str,
+    sent: str,
+) -> None:
+    await map_status(catalog, "lunch", "3cx", TelephonyMapping(configured))
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        since = len(pbx.received)
+
+        await stack.say("lunch")
+        await settle(stack)
+        writes = stack.sync.health()[0].writes
+        # Read back with the same resolution: a reconcile writes nothing.
+        stack.sync.workers["3cx"].reconcile()
+        await settle(stack)
+
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"CurrentProfileName": sent, "QueueStatus": "LoggedOut"}
+        ]
+        assert state(pbx) == (sent, "LoggedOut")
+        assert stack.sync.health()[0].writes == writes
+        assert stack.sync.health()[0].drift_count == 0
+
+
+async def test_an_unknown_profile_is_reported_once_not_retried_and_the_next_goes(
+    database: Database,
+    clock: ManualClock,
+    catalog: Catalog,
+    pbx: Fake3cx,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await map_status(catalog, "lunch", "3cx", TelephonyMapping("Siesta"))
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        since = len(pbx.received)
+
+        await stack.say("lunch")
+        await settle(stack)
+        refused = stack.sync.health()[0]
+        await clock.advance(timedelta(minutes=5))
+        stack.sync.workers["3cx"].reconcile()
+        await settle(stack)
+        after_reconcile = len(pbx.patches("1001", since))
+        await stack.say("available")
+        await settle(stack)
+
+        # The rest of the desired state is written; the profile is not.
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"QueueStatus": "LoggedOut"},
+            {"QueueStatus": "LoggedIn"},
+        ]
+        assert after_reconcile == 1
+        assert refused.drift_count == 1
+        assert "'Siesta'" in refused.last_error
+        assert "Custom 1 (Lunch break)" in refused.last_error
+        warnings = [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno == logging.WARNING and "Siesta" in r.getMessage()
+        ]
+        assert len(warnings) == 1
+        assert "agent ann" in warnings[0]
+        assert "Available, Away, Out of office" in warnings[0]
+        assert state(pbx) == ("Available", "LoggedIn")
+
+
+async def test_ring_mobile_is_set_on_the_selected_profile_with_the_profile_change(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    await set_fields(catalog, "lunch", ring_mobile=True)
+    await map_status(catalog, "lunch", "3cx", TelephonyMapping("Lunch break"))
+    ann = pbx.user("1001")
+    ann.profile("Available").ring_my_mobile = True
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await settle(stack)
+        since = len(pbx.received)
+
+        await stack.say("available")
+        await settle(stack)
+        available = ann.profile("Available").ring_my_mobile
+        await stack.say("lunch")
+        await settle(stack)
+
+        assert available is False
+        assert ann.profile("Custom 1").ring_my_mobile is True
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {
+                "CurrentProfileName": "Available",
+                "QueueStatus": "LoggedIn",
+                "ForwardingProfiles": [{"Id": 71, "RingMyMobile": False}],
+            },
+            {
+                "CurrentProfileName": "Custom 1",
+                "QueueStatus": "LoggedOut",
+                "ForwardingProfiles": [{"Id": 74, "RingMyMobile": True}],
+            },
+        ]
+        assert "ring_mobile" in stack.sync.health()[0].honours
+        assert stack.sync.health()[0].drift_count == 0
+
+
+async def test_ring_my_mobile_changed_on_the_pbx_is_set_back_on_reconcile(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    await set_fields(catalog, "lunch", ring_mobile=True)
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("lunch")
+        await settle(stack)
+        since = len(pbx.received)
+
+        pbx.user("1001").profile("Away").ring_my_mobile = False
+        stack.sync.workers["3cx"].reconcile()
+        await settle(stack)
+
+        assert pbx.user("1001").profile("Away").ring_my_mobile is True
+        assert [r.json() for r in pbx.patches("1001", since)] == [
+            {"ForwardingProfiles": [{"Id": 72, "RingMyMobile": True}]}
+        ]
+
+
+async def test_ring_my_mobile_not_applied_by_the_pbx_shows_as_drift_and_is_retried(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    await set_fields(catalog, "lunch", ring_mobile=True)
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+
+        pbx.drop_patches = 1
+        await stack.say("lunch")
+        worker = stack.sync.workers["3cx"]
+        await poll_until(lambda: _true(worker.drift_count == 1), what="the drift")
+        health = stack.sync.health()[0]
+        await clock.advance(timedelta(seconds=2))
+        await settle(stack)
+
+        assert "ring_mobile" in health.last_error
+        assert pbx.user("1001").profile("Away").ring_my_mobile is True
+        assert state(pbx) == ("Away", "LoggedOut")
+        assert stack.sync.health()[0].drift_count == 1
+
+
+@pytest.mark.parametrize(
+    ("wanted", "found"),
+    [("Custom 2", 5), ("out of office", 3), ("OutOfOffice2", 5), ("Default", None)],
+    ids=["name", "name-any-case", "token", "no-default-profile"],
+)
+def test_profile_names_resolve_by_name_custom_name_then_type(
+    wanted: str, found: int | None
+) -> None:
+    profiles = [
+        Profile(1, "Available"),
+        Profile(2, "Away"),
+        Profile(3, "Out of office"),
+        Profile(4, "Custom 1", "Custom 2"),
+        Profile(5, "Custom 2"),
+    ]
+
+    resolved = resolve(wanted, profiles)
+
+    assert (resolved.id if resolved else None) == found
 
 
 async def test_pbx_down_while_the_agent_changes_twenty_times_writes_once_after(

@@ -4,21 +4,32 @@ What it writes, with one ``PATCH /xapi/v1/Users({Id})`` holding absolute
 values (only the fields that differ from a read made just before, when there
 is one; nothing when none differs):
 
-- ``CurrentProfileName``: the status mapping's ``presence_profile`` as
-  written, or the configured profile of the generic presence value
-  (``available``, ``away``, ``unavailable``).
+- ``CurrentProfileName``: the ``Name`` of the user's forwarding profile
+  that the status mapping's ``presence_profile`` names (else the configured
+  profile of the generic presence value ``available``, ``away`` or
+  ``unavailable``), found by ``Name``, ``CustomName`` or type token (see
+  ``profiles``). A name that matches none of the user's profiles is a
+  ``PermanentRefusal`` (the rest is written): counted as drift, shown as the
+  last error, logged once with the names the user has, and not retried
+  until the desired state changes or a reconcile finds the profile.
+- ``RingMyMobile`` of that profile: the desired state's ``ring_mobile``, as
+  a deep update of the ``ForwardingProfiles`` navigation collection in the
+  same PATCH.
 - ``QueueStatus``: ``LoggedIn`` when the agent is logged into the queues and
   not paused, else ``LoggedOut`` (3CX has no pause: a paused agent must not
   get queue calls). A mapping option ``queue_status`` (``LoggedIn`` or
   ``LoggedOut``) overrides it for one status.
 
 Users are found by extension (``$filter=Number eq '101'``) once; their
-``Id`` is cached (and looked up again when the PBX says 404).
+``Id`` is cached (and looked up again when the PBX says 404), and so are
+their forwarding profiles, read again with every ``read``, after each
+reconnect and when a PATCH is refused.
 
-What it reads: ``GET /xapi/v1/Users({Id})``, its ``CurrentProfileName`` and
-``QueueStatus``, reported in the terms of the agent's desired state: what
-the desired state would write counts as that state, anything else as a
-difference.
+What it reads: ``GET /xapi/v1/Users({Id})`` with its
+``ForwardingProfiles`` expanded: ``CurrentProfileName``, ``QueueStatus``
+and the current profile's ``RingMyMobile``, reported in the terms of the
+agent's desired state: what the desired state would write counts as that
+state (profile names resolved as above), anything else as a difference.
 
 What it reports: Call Control websocket events (``/callcontrol/ws``). An
 upsert of a participant on an agent's DN is looked up (``GET`` of the
@@ -28,11 +39,14 @@ starts; its removal ends it. The websocket has no replay, so after each
 (``calls_snapshot``), and ``connected`` makes the worker reconcile every
 agent.
 
-Known limitation: ring mobile and external calls are not applied (they live
-in each forwarding profile's routes, which differ per site); ``honours``
-leaves them out. Profile changes made on the phone are not seen as events
-(the websocket carries calls only): the next reconcile writes the desired
-profile back.
+External calls are not applied, and ``honours`` leaves them out: on 3CX
+they are the external destinations of each profile's ``AvailableRoute`` and
+``AwayRoute`` (busy, no answer, not registered), which every site sets up
+for itself; a status has no destination to put there.
+
+Known limitation: profile changes made on the phone (the profile, its
+ring my mobile) are not seen as events (the websocket carries calls only):
+the next reconcile writes the desired state back.
 """
 
 from __future__ import annotations
@@ -43,7 +57,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -56,6 +70,7 @@ from presence_server.telephony.adapter import (
     AdapterError,
     AdapterUnavailable,
     InboundSink,
+    PermanentRefusal,
 )
 from presence_server.telephony.desired import (
     AgentLine,
@@ -70,6 +85,13 @@ from presence_server.telephony.threecx.client import (
     odata_literal,
 )
 from presence_server.telephony.threecx.config import ThreeCxConfig
+from presence_server.telephony.threecx.profiles import (
+    Profile,
+    labels,
+    profiles_from_json,
+    resolve,
+    same,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +113,10 @@ QUEUE_STATUS_OPTION = "queue_status"
 CONNECTED = "Connected"
 UPSERT, REMOVAL = 0, 1
 _PARTICIPANT = re.compile(r"/callcontrol/(?P<dn>[^/]+)/participants/(?P<id>[^/]+)")
+_USER_READ = {
+    "$select": "Id,Number,CurrentProfileName,QueueStatus",
+    "$expand": "ForwardingProfiles($select=Id,Name,CustomName,RingMyMobile)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +146,10 @@ class ThreeCxAdapter:
         self._task: asyncio.Task[None] | None = None
         self._connected = False
         self._user_ids: dict[str, int] = {}
+        # Forwarding profiles by extension, from the last read of the user.
+        self._profiles: dict[str, tuple[Profile, ...]] = {}
         # Connected participants of agents, by (dn, participant id).
         self._legs: dict[tuple[str, str], _Leg] = {}
-        self._generic = {name: value for value, name in config.profiles.items()}
 
     def __repr__(self) -> str:
         return f"ThreeCxAdapter({self._name!r}, {self.config.url})"
@@ -133,7 +160,8 @@ class ThreeCxAdapter:
 
     @property
     def honours(self) -> frozenset[str]:
-        return frozenset({"logged_in", "paused", "presence"})
+        # Not external_calls: see the module docstring.
+        return frozenset({"logged_in", "paused", "presence", "ring_mobile"})
 
     @property
     def is_connected(self) -> bool:
@@ -157,57 +185,113 @@ class ThreeCxAdapter:
 
     async def read(self, line: AgentLine) -> Observed:
         self._require_connection()
-        user_id = await self._user_id(line.extension)
-        user = await self.client.get_json(
-            f"{XAPI}/Users({user_id})",
-            {"$select": "Id,Number,CurrentProfileName,QueueStatus"},
-        )
-        if user is None:
-            self._user_ids.pop(line.extension, None)
-            raise AdapterError(f"3CX user {user_id} ({line.extension}) is gone")
+        user = await self._user(line.extension)
+        profiles = self._profiles[line.extension]
         desired = self._sink.desired(line.agent_id) if self._sink else None
-        profile = str(user.get("CurrentProfileName") or "")
+        current = str(user.get("CurrentProfileName") or "")
         queue = str(user.get("QueueStatus") or "")
         logged_in, paused = self._queue_seen(queue, desired)
+        active = next((p for p in profiles if same(current, p)), None)
         return Observed(
             logged_in=logged_in,
             paused=paused,
-            presence=self._presence_seen(profile, desired),
+            presence=self._presence_seen(current, desired, profiles),
+            ring_mobile=active.ring_my_mobile if active is not None else None,
         )
 
     async def write(self, desired: DesiredState, observed: Observed | None) -> None:
         self._require_connection()
         want, seen = desired.state, observed or Observed()
-        body: dict[str, str] = {}
-        if seen.presence != want.presence:
-            body["CurrentProfileName"] = self.profile(want)
+        extension = desired.line.extension
+        profiles = self._profiles.get(extension)
+        if profiles is None:
+            await self._user(extension)
+            profiles = self._profiles[extension]
+        wanted = self.profile(want)
+        selected = resolve(wanted, profiles)
+
+        body: dict[str, Any] = {}
+        refusal: PermanentRefusal | None = None
+        if selected is None:
+            refusal = PermanentRefusal(
+                f"3CX user {extension} has no forwarding profile {wanted!r} "
+                f"(it has {labels(profiles)})"
+            )
+        elif seen.presence != want.presence:
+            body["CurrentProfileName"] = selected.name
         if (seen.logged_in, seen.paused) != (want.logged_in, want.paused):
             body["QueueStatus"] = queue_status(desired)
-        if not body:
-            return
+        if selected is not None and selected.ring_my_mobile != want.ring_mobile:
+            # An OData deep update of the navigation collection: only the
+            # profile named by Id changes. 3CX's own admin console saves a
+            # user the same way, whole, with its ForwardingProfiles.
+            # Known limitation: this form was taken from the published API
+            # description and the console's behaviour, not tried on a live
+            # PBX; a PBX refusing it answers 400, retried with backoff and
+            # shown as the last error.
+            body["ForwardingProfiles"] = [
+                {"Id": selected.id, "RingMyMobile": want.ring_mobile}
+            ]
 
-        extension = desired.line.extension
+        if body:
+            await self._patch(extension, body)
+        if refusal is not None:
+            raise refusal
+
+    def profile(self, state: TelephonyState) -> str:
+        """The profile a desired state names, as configured (a ``Name``,
+        ``CustomName`` or type token; see ``profiles.resolve``)."""
+        return self.config.profiles.get(state.presence, state.presence)
+
+    async def _patch(self, extension: str, body: Mapping[str, Any]) -> None:
         user_id = await self._user_id(extension)
-        response = await self.client.request(
-            "PATCH", f"{XAPI}/Users({user_id})", json=body
-        )
+        try:
+            response = await self.client.request(
+                "PATCH", f"{XAPI}/Users({user_id})", json=body
+            )
+        except AdapterUnavailable:
+            raise
+        except AdapterError:
+            # Refused: perhaps the profiles changed; the next read or write
+            # reads them again.
+            self._profiles.pop(extension, None)
+            raise
         if response.status_code == 404:
-            self._user_ids.pop(extension, None)
+            self._forget(extension)
             raise AdapterError(f"3CX user {user_id} ({extension}) is gone")
         logger.debug("3CX user %s (%s) set to %s", user_id, extension, body)
 
-    def profile(self, state: TelephonyState) -> str:
-        """The ``CurrentProfileName`` for a desired state."""
-        # Known limitation: the name is sent as configured, not matched
-        # against the user's forwarding profiles (``Name`` / ``CustomName``);
-        # a name the PBX does not know is refused and retried with backoff,
-        # visible as the adapter's last error.
-        return self.config.profiles.get(state.presence, state.presence)
+    async def _user(self, extension: str) -> Mapping[str, Any]:
+        """The user with its forwarding profiles, which are cached."""
+        user_id = await self._user_id(extension)
+        user = await self.client.get_json(f"{XAPI}/Users({user_id})", _USER_READ)
+        if user is None:
+            self._forget(extension)
+            raise AdapterError(f"3CX user {user_id} ({extension}) is gone")
+        self._profiles[extension] = profiles_from_json(
+            user.get("ForwardingProfiles") or []
+        )
+        return dict(user)
 
-    def _presence_seen(self, profile: str, desired: DesiredState | None) -> str:
-        if desired is not None and profile == self.profile(desired.state):
-            return desired.state.presence
-        return self._generic.get(profile, profile)
+    def _forget(self, extension: str) -> None:
+        self._user_ids.pop(extension, None)
+        self._profiles.pop(extension, None)
+
+    def _presence_seen(
+        self, current: str, desired: DesiredState | None, profiles: Sequence[Profile]
+    ) -> str:
+        """``current`` in presence terms: the desired presence when it is the
+        profile the desired state names, a generic value when it is the
+        profile configured for one, else the name as read."""
+        if desired is not None:
+            selected = resolve(self.profile(desired.state), profiles)
+            if selected is not None and same(current, selected):
+                return desired.state.presence
+        for value, name in self.config.profiles.items():
+            configured = resolve(name, profiles)
+            if configured is not None and same(current, configured):
+                return value
+        return current
 
     def _queue_seen(
         self, queue: str, desired: DesiredState | None
@@ -295,6 +379,8 @@ class ThreeCxAdapter:
             # snapshot and the first message read.
             async with asyncio.timeout(self.config.connect_timeout_seconds):
                 await self._snapshot()
+            # Profiles may have changed meanwhile: read again when needed.
+            self._profiles.clear()
             self._connected = True
             logger.info("connected to 3CX at %s", self.config.url)
             if self._sink is not None:

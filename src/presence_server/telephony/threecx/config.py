@@ -15,8 +15,12 @@
 | PING_SECONDS | ``20`` | websocket keep-alive ping |
 
 A status type's mapping for this adapter names a profile in
-``presence_profile`` (sent as ``CurrentProfileName`` as written); without
-one, the profile of the status kind's generic presence value is used.
+``presence_profile``; without one, the profile of the status kind's generic
+presence value is used. Either names one of the user's forwarding profiles
+by its ``Name``, its ``CustomName`` (``Lunch break``) or its type token
+(``Available``, ``Away``, ``OutOfOffice``, ``Available2``,
+``OutOfOffice2``), case-insensitively; the profile's ``Name`` is what is
+sent as ``CurrentProfileName``.
 """
 
 from __future__ import annotations
