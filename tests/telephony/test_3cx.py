@@ -237,6 +237,26 @@ async def test_an_unknown_profile_is_reported_once_not_retried_and_the_next_goes
         assert state(pbx) == ("Available", "LoggedIn")
 
 
+async def test_ring_my_mobile_is_left_alone_unless_the_adapter_is_told_to_set_it(
+    database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
+) -> None:
+    # An administrator's RingMyMobile survives a server that was not asked
+    # to manage it, whatever the statuses' ring_mobile says.
+    await set_fields(catalog, "lunch", ring_mobile=True)
+    ann = pbx.user("1001")
+    ann.profile("Available").ring_my_mobile = True
+    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+        await connected(stack, clock)
+        await stack.say("available")
+        await settle(stack)
+        await stack.say("lunch")
+        await settle(stack)
+
+        assert "ring_mobile" not in stack.sync.health()[0].honours
+    assert ann.profile("Available").ring_my_mobile is True
+    assert not [r for r in pbx.received if b"ForwardingProfiles" in r.body]
+
+
 async def test_ring_mobile_is_set_on_the_selected_profile_with_the_profile_change(
     database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
 ) -> None:
@@ -244,7 +264,8 @@ async def test_ring_mobile_is_set_on_the_selected_profile_with_the_profile_chang
     await map_status(catalog, "lunch", "3cx", TelephonyMapping("Lunch break"))
     ann = pbx.user("1001")
     ann.profile("Available").ring_my_mobile = True
-    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+    three = adapter(pbx, clock, ring_mobile=True)
+    async with running(database, clock, [three]) as stack:
         await connected(stack, clock)
         await settle(stack)
         since = len(pbx.received)
@@ -277,7 +298,8 @@ async def test_ring_my_mobile_changed_on_the_pbx_is_set_back_on_reconcile(
     database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
 ) -> None:
     await set_fields(catalog, "lunch", ring_mobile=True)
-    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+    three = adapter(pbx, clock, ring_mobile=True)
+    async with running(database, clock, [three]) as stack:
         await connected(stack, clock)
         await stack.say("lunch")
         await settle(stack)
@@ -297,7 +319,8 @@ async def test_ring_my_mobile_not_applied_by_the_pbx_shows_as_drift_and_is_retri
     database: Database, clock: ManualClock, catalog: Catalog, pbx: Fake3cx
 ) -> None:
     await set_fields(catalog, "lunch", ring_mobile=True)
-    async with running(database, clock, [adapter(pbx, clock)]) as stack:
+    three = adapter(pbx, clock, ring_mobile=True)
+    async with running(database, clock, [three]) as stack:
         await connected(stack, clock)
         await stack.say("available")
         await settle(stack)

@@ -160,8 +160,12 @@ class ThreeCxAdapter:
 
     @property
     def honours(self) -> frozenset[str]:
-        # Not external_calls: see the module docstring.
-        return frozenset({"logged_in", "paused", "presence", "ring_mobile"})
+        # Not external_calls: see the module docstring. ring_mobile only when
+        # the configuration asks for it (RING_MOBILE).
+        honoured = {"logged_in", "paused", "presence"}
+        if self.config.ring_mobile:
+            honoured.add("ring_mobile")
+        return frozenset(honoured)
 
     @property
     def is_connected(self) -> bool:
@@ -196,7 +200,11 @@ class ThreeCxAdapter:
             logged_in=logged_in,
             paused=paused,
             presence=self._presence_seen(current, desired, profiles),
-            ring_mobile=active.ring_my_mobile if active is not None else None,
+            ring_mobile=(
+                active.ring_my_mobile
+                if active is not None and self.config.ring_mobile
+                else None
+            ),
         )
 
     async def write(self, desired: DesiredState, observed: Observed | None) -> None:
@@ -221,7 +229,11 @@ class ThreeCxAdapter:
             body["CurrentProfileName"] = selected.name
         if (seen.logged_in, seen.paused) != (want.logged_in, want.paused):
             body["QueueStatus"] = queue_status(desired)
-        if selected is not None and selected.ring_my_mobile != want.ring_mobile:
+        if (
+            self.config.ring_mobile
+            and selected is not None
+            and selected.ring_my_mobile != want.ring_mobile
+        ):
             # An OData deep update of the navigation collection: only the
             # profile named by Id changes. 3CX's own admin console saves a
             # user the same way, whole, with its ForwardingProfiles.

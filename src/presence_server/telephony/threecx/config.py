@@ -8,6 +8,7 @@
 | PROFILE_AVAILABLE | ``Available`` | profile for the generic presence ``available`` |
 | PROFILE_AWAY | ``Away`` | profile for ``away`` |
 | PROFILE_UNAVAILABLE | ``Out of office`` | profile for ``unavailable`` |
+| RING_MOBILE | ``false`` | set the profile's ``RingMyMobile`` from ``ring_mobile`` |
 | REQUEST_TIMEOUT_SECONDS | ``10`` | longest wait for one HTTP answer |
 | CONNECT_TIMEOUT_SECONDS | ``5`` | token, websocket opening, first call list |
 | TOKEN_REFRESH_SECONDS | ``60`` | a token is renewed this long before it expires |
@@ -48,6 +49,9 @@ class ThreeCxConfig(BaseSettings):
     profile_available: str = "Available"
     profile_away: str = "Away"
     profile_unavailable: str = "Out of office"
+    # Off unless asked for: once on, every status's ring_mobile is written,
+    # so a RingMyMobile an administrator set by hand would be overwritten.
+    ring_mobile: bool = False
     request_timeout_seconds: float = Field(10.0, gt=0, le=300)
     connect_timeout_seconds: float = Field(5.0, gt=0, le=300)
     token_refresh_seconds: float = Field(60.0, ge=0, le=3600)
