@@ -176,4 +176,11 @@ def _instant(claims: Mapping[str, Any], name: str) -> datetime | None:
         raise _refused(
             f"the token's {name!r} claim must be a number", "TOKEN_CLAIMS_INVALID"
         )
-    return datetime.fromtimestamp(value, UTC)
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        # Infinity, NaN, or a number of seconds outside any date.
+        raise _refused(
+            f"the token's {name!r} claim is not a representable time",
+            "TOKEN_CLAIMS_INVALID",
+        ) from None
