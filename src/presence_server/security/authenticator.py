@@ -138,32 +138,45 @@ class Authenticator:
         return found
 
     def authenticate(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
-        """The caller's identity; ``Unauthenticated`` saying why if none."""
-        bearer = api_key = None
-        for key, value in metadata:
-            if not isinstance(value, str):
-                continue
-            if key == AUTHORIZATION:
-                scheme, _, credential = value.strip().partition(" ")
-                if scheme.lower() != "bearer" or not credential.strip():
-                    raise Unauthenticated(
-                        "the authorization header must be 'Bearer <token>'",
-                        reason="CREDENTIALS_MALFORMED",
-                    )
-                bearer = credential.strip()
-            elif key == API_KEY_HEADER:
-                api_key = value.strip()
-        if bearer is not None:
-            if bearer.count(".") == 2 and self._jwt is not None:
-                return self._jwt.verify(bearer)
-            return self._key(bearer)
-        if api_key is not None:
-            return self._key(api_key)
-        raise Unauthenticated(
-            "no credentials: send 'authorization: Bearer <token>' (a token from "
-            "presencectl token, or your identity provider) or 'x-api-key'",
-            reason="CREDENTIALS_MISSING",
-        )
+        """The caller's identity; ``Unauthenticated`` saying why if none.
+
+        A call must carry exactly one credential: several (two
+        ``authorization`` values, two ``x-api-key`` values, or one of each)
+        are refused rather than resolved, so no header order or proxy that
+        adds one decides who the caller is.
+        """
+        credentials = [
+            (key, value)
+            for key, value in metadata
+            if key in (AUTHORIZATION, API_KEY_HEADER)
+        ]
+        if not credentials:
+            raise Unauthenticated(
+                "no credentials: send 'authorization: Bearer <token>' (a token "
+                "from presencectl token, or your identity provider) or 'x-api-key'",
+                reason="CREDENTIALS_MISSING",
+            )
+        if len(credentials) > 1:
+            names = ", ".join(key for key, _ in credentials)
+            raise Unauthenticated(
+                f"the call carries {len(credentials)} credentials ({names}); send "
+                "exactly one: 'authorization: Bearer <token>' or 'x-api-key'",
+                reason="CREDENTIALS_AMBIGUOUS",
+            )
+        key, value = credentials[0]
+        text = value if isinstance(value, str) else ""
+        if key == API_KEY_HEADER:
+            return self._key(text.strip())
+        scheme, _, credential = text.strip().partition(" ")
+        bearer = credential.strip()
+        if scheme.lower() != "bearer" or not bearer:
+            raise Unauthenticated(
+                "the authorization header must be 'Bearer <token>'",
+                reason="CREDENTIALS_MALFORMED",
+            )
+        if bearer.count(".") == 2 and self._jwt is not None:
+            return self._jwt.verify(bearer)
+        return self._key(bearer)
 
     def _key(self, key: str) -> Identity:
         identity = None if self._api_keys is None else self._api_keys.find(key)
