@@ -8,7 +8,7 @@ parts) is verified as one; anything else is looked up as an API key.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,14 @@ def _jwt_keys(settings: Settings) -> dict[str, Any]:
             )
         keys["HS256"] = secret
     if settings.auth_jwt_public_key_file is not None:
+        if secret:
+            # One key, one algorithm: a server that took both an HS256 secret
+            # and a public key would accept tokens signed either way.
+            raise AuthConfigError(
+                "set a JWT secret (PRESENCE_AUTH_JWT_SECRET or "
+                "PRESENCE_AUTH_JWT_SECRET_FILE, HS256) or "
+                "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE (RS256 or ES256), not both"
+            )
         path = settings.auth_jwt_public_key_file
         pem = _read(path, "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE")
         try:
@@ -86,6 +94,22 @@ def _jwt_keys(settings: Settings) -> dict[str, Any]:
             ) from None
         keys[algorithm] = key
     return keys
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """Why these authentication settings cannot start a server, or ``None``.
+
+    Reads the key files the settings name, as the server will, so that a
+    short secret, an unreadable or invalid keys file or public key is found
+    before anything starts.
+    """
+    if settings.auth_disabled:
+        return None
+    try:
+        Authenticator.from_settings(settings, lambda: datetime.now(UTC))
+    except AuthConfigError as error:
+        return str(error)
+    return None
 
 
 class Authenticator:
@@ -132,7 +156,7 @@ class Authenticator:
         """What this server accepts, for its startup log line."""
         found = []
         if self._jwt is not None:
-            found.append("JWT")
+            found.append(f"JWT ({', '.join(self._jwt.algorithms)})")
         if self._api_keys is not None:
             found.append("API keys")
         return found

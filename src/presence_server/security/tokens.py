@@ -93,6 +93,11 @@ class JwtVerifier:
         self._leeway = leeway
         self._now = now
 
+    @property
+    def algorithms(self) -> list[str]:
+        """The algorithms accepted, from the configured keys."""
+        return sorted(self._keys)
+
     def verify(self, token: str) -> Identity:
         """The token's identity; ``Unauthenticated`` saying why if refused."""
         try:
