@@ -245,6 +245,7 @@ class PresenceServer:
                     self._monotonic,
                 ),
                 StreamCap(settings.auth_max_streams_per_identity),
+                self.clock,
             )
         server = grpc.aio.server(
             interceptors=interceptors(self.metrics, auth),
