@@ -20,14 +20,18 @@ client reconnects with a fresh token. API keys do not expire. This is done
 here, once, by ``_until_expiry``, not by each handler.
 
 The identity is then in ``security.current_identity`` for the handler, which
-records it as the actor of what it changes. Without this interceptor
-(``PRESENCE_AUTH_DISABLED=true``) there is no identity and no limit.
+records it as the actor of what it changes. Every refusal made here
+(UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED) is logged at INFO
+with the actor, the method and the reason, never the credential. Without
+this interceptor (``PRESENCE_AUTH_DISABLED=true``) there is no identity and
+no limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -36,7 +40,13 @@ from typing import Any
 import grpc
 
 from presence_server.catalog import Catalog
-from presence_server.domain.errors import NotFound, Unauthenticated
+from presence_server.domain.errors import (
+    NotFound,
+    PermissionDenied,
+    PresenceError,
+    QuotaExceeded,
+    Unauthenticated,
+)
 from presence_server.engine.clock import Clock
 from presence_server.security import (
     Identity,
@@ -49,6 +59,8 @@ from presence_server.security.authenticator import Authenticator
 from ._wrapping import wrap_request_handler
 from .policy import POLICIES, authorize
 from .telemetry import split_method
+
+logger = logging.getLogger(__name__)
 
 HEALTH_SERVICE = "grpc.health.v1.Health"
 REFLECTION_SERVICES = (
@@ -114,12 +126,29 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return wrap_request_handler(handler, method, self._guard)
 
     async def _admit(self, request: Any, context: Any, method: str) -> Identity:
-        identity = self._authenticator.authenticate(context.invocation_metadata() or ())
-        policy = await authorize(identity, method, request, self._teams, POLICIES)
-        if policy.mutating:
-            self._limiter.take(identity.key)
+        try:
+            identity = self._authenticator.authenticate(
+                context.invocation_metadata() or ()
+            )
+        except Unauthenticated as error:
+            _audit(method, error, None)
+            raise
+        try:
+            policy = await authorize(identity, method, request, self._teams, POLICIES)
+            if policy.mutating:
+                self._limiter.take(identity.key)
+        except (PermissionDenied, QuotaExceeded) as error:
+            _audit(method, error, identity)
+            raise
         current_identity.set(identity)
         return identity
+
+    def _open_stream(self, identity: Identity, method: str) -> None:
+        try:
+            self._streams.acquire(identity.key)
+        except QuotaExceeded as error:
+            _audit(method, error, identity)
+            raise
 
     @asynccontextmanager
     async def _guard(
@@ -129,7 +158,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if not streaming:
             yield
             return
-        self._streams.acquire(identity.key)
+        self._open_stream(identity, method)
         try:
             yield
         finally:
@@ -141,16 +170,33 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         # lands in the handler or in a write, never in grpc's own send loop.
         async def run(request: Any, context: Any) -> None:
             identity = await self._admit(request, context, method)
-            self._streams.acquire(identity.key)
+            self._open_stream(identity, method)
             try:
                 responses = behavior(request, context)
                 await _until_expiry(
                     _drain(responses, context), identity.expires_at, self._clock
                 )
+            except Unauthenticated as error:
+                _audit(method, error, identity)
+                raise
             finally:
                 self._streams.release(identity.key)
 
         return run
+
+
+def _audit(method: str, error: PresenceError, identity: Identity | None) -> None:
+    # The audit trail of refusals: who, what, why. The message never holds
+    # the credential (the authenticator's messages do not quote it).
+    actor = "-" if identity is None else identity.actor
+    logger.info(
+        "refused %s for %s: %s %s",
+        method,
+        actor,
+        error.code.name,
+        error.reason,
+        extra={"actor": actor, "method": method, "reason": error.reason},
+    )
 
 
 async def _drain(responses: Any, context: Any) -> None:
