@@ -137,7 +137,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             policy = await authorize(identity, method, request, self._teams, POLICIES)
             if policy.mutating:
                 self._limiter.take(identity.key)
-        except (PermissionDenied, QuotaExceeded) as error:
+        except (PermissionDenied, NotFound, QuotaExceeded) as error:
+            # NotFound: another agent's session, answered as no session.
             _audit(method, error, identity)
             raise
         current_identity.set(identity)
