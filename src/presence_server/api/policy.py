@@ -129,7 +129,8 @@ POLICIES: Mapping[str, RpcPolicy] = {
     _PR + "Connect": _OWN_SESSION,
     _PR + "OpenSession": _OWN_SESSION,
     _PR + "KeepAlive": _rpc(Subject.SESSION, True, agent=OWN),
-    # A supervisor may close a team agent's session (forcing it Offline).
+    # A supervisor may end a team agent's session; forcing the agent Offline
+    # is SetStatus offline (CloseSession leaves that to the disconnect grace).
     _PR + "CloseSession": _SESSION_CALL,
     _PR + "SubscribePresence": _PRESENCE_FILTER,
     # Reports.
