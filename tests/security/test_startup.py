@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from presence_server.app import PresenceServer, StartupError
+from tests.helpers.certs import Pki
 from tests.helpers.server import ServerProcess, running_server, server_settings
-from tests.security.conftest import SECRET, write_api_keys
+from tests.security.conftest import SECRET, auth_settings, write_api_keys
+from tests.security.test_tls import tls_settings
 
 
 def test_the_server_refuses_to_start_with_auth_on_and_no_verifier(
@@ -205,3 +207,42 @@ def test_a_bad_auth_configuration_exits_2_with_one_line(
     assert process.lines[0].startswith("presence-server: ")
     assert message in process.lines[0]
     assert "Traceback" not in process.output
+
+
+PLAINTEXT_WARNING = "bearer tokens and API keys cross the network unencrypted"
+
+
+@pytest.mark.parametrize(
+    ("address", "tls", "warned"),
+    [
+        pytest.param("0.0.0.0:0", False, True, id="all-interfaces-plaintext"),
+        pytest.param("127.0.0.1:0", False, False, id="loopback-plaintext"),
+        pytest.param("[::1]:0", False, False, id="ipv6-loopback-plaintext"),
+        pytest.param("0.0.0.0:0", True, False, id="all-interfaces-tls"),
+    ],
+)
+async def test_plaintext_off_loopback_with_auth_on_warns(
+    sqlite_url: str,
+    tmp_path: Path,
+    pki: Pki,
+    caplog: pytest.LogCaptureFixture,
+    address: str,
+    tls: bool,
+    warned: bool,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="presence_server.app"):
+        async with running_server(
+            sqlite_url,
+            tmp_path / "data",
+            listen_address=address,
+            **auth_settings(tmp_path),
+            **(tls_settings(pki) if tls else {}),
+        ):
+            pass
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    found = [m for m in warnings if PLAINTEXT_WARNING in m]
+    assert bool(found) is warned
+    if warned:
+        assert "PRESENCE_TLS_CERT_FILE" in found[0]
+        assert "PRESENCE_TLS_KEY_FILE" in found[0]
