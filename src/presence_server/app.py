@@ -11,6 +11,7 @@ saying where it listens, over what (plaintext, tls or mtls; see
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import signal
 import time
@@ -247,6 +248,7 @@ class PresenceServer:
                     self._monotonic,
                 ),
                 StreamCap(settings.auth_max_streams_per_identity),
+                self.clock,
             )
         server = grpc.aio.server(
             interceptors=interceptors(self.metrics, auth),
@@ -278,6 +280,8 @@ class PresenceServer:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         await self._start_telephony()
 
+        if authenticator is not None:
+            _warn_if_tokens_cross_in_clear(settings)
         logger.info(
             "listening on %s, %s, database %s%s",
             _host_port(parse_address(settings.listen_address)[0], self.port),
@@ -443,6 +447,28 @@ class PresenceServer:
             await engine.stop()
         if database is not None:
             await database.dispose()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        # Every interface (empty host) or a name that may resolve anywhere.
+        return False
+
+
+def _warn_if_tokens_cross_in_clear(settings: Settings) -> None:
+    host, _ = parse_address(settings.listen_address)
+    if transport(settings) != "plaintext" or _is_loopback(host):
+        return
+    logger.warning(
+        "authentication is on but %s serves plaintext: bearer tokens and API "
+        "keys cross the network unencrypted; set PRESENCE_TLS_CERT_FILE and "
+        "PRESENCE_TLS_KEY_FILE",
+        settings.listen_address,
+    )
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:

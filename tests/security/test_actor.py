@@ -87,3 +87,51 @@ async def test_each_change_records_the_callers_identity(
     assert ("apikey:crm", "SOURCE_ACTIVITY") in actors
     assert "admin:root" in {actor for actor, _ in actors}
     assert "supervisor" not in {actor for actor, _ in actors}
+
+
+async def test_a_supervisor_forces_a_team_agent_offline_with_set_status(
+    auth_server: RunningServer,
+) -> None:
+    await auth_server.agents.CreateAgent(
+        agents_pb2.CreateAgentRequest(
+            agent=agents_pb2.Agent(id="ann", display_name="Ann", team="north")
+        ),
+        metadata=ADMIN,
+    )
+    await auth_server.presence.StartShift(
+        presence_pb2.StartShiftRequest(agent_id="ann", request_id="1"), metadata=ANN
+    )
+    await auth_server.presence.SetStatus(
+        presence_pb2.SetStatusRequest(
+            agent_id="ann", status_type_id="available", request_id="2"
+        ),
+        metadata=ANN,
+    )
+
+    change = await auth_server.presence.SetStatus(
+        presence_pb2.SetStatusRequest(
+            agent_id="ann", status_type_id="offline", request_id="3"
+        ),
+        metadata=SAM,
+    )
+
+    assert change.presence.status.id == "offline"
+    assert change.outcome == presence_pb2.OUTCOME_APPLIED
+    event = await _event_by(auth_server, "supervisor:sam")
+    assert event.current.status.id == "offline"
+    assert event.source == presence_pb2.SOURCE_SUPERVISOR
+
+
+async def _event_by(server: RunningServer, actor: str) -> presence_pb2.PresenceEvent:
+    call = server.presence.SubscribePresence(
+        presence_pb2.SubscribePresenceRequest(from_revision=0), metadata=ADMIN
+    )
+    try:
+        async with asyncio.timeout(20):
+            async for message in call:
+                for event in message.events:
+                    if event.actor == actor:
+                        return event
+    finally:
+        call.cancel()
+    raise AssertionError(f"no event by {actor}")

@@ -54,6 +54,22 @@ def test_a_key_is_found_by_its_hash(tmp_path: Path) -> None:
             "unknown fields",
             id="unknown-field",
         ),
+        pytest.param(
+            [
+                {"name": "crm", "role": "integration", "sha256": "a" * 64},
+                {"name": "ops", "role": "admin", "sha256": "a" * 64},
+            ],
+            r"entries 0 \(crm\) and 1 \(ops\) have the same 'sha256'",
+            id="duplicate-hash",
+        ),
+        pytest.param(
+            [
+                {"name": "crm", "role": "integration", "sha256": "a" * 64},
+                {"name": "crm", "role": "admin", "sha256": "b" * 64},
+            ],
+            "entries 0 and 1 have the same name 'crm'",
+            id="duplicate-name",
+        ),
     ],
 )
 def test_a_bad_keys_file_is_refused_saying_why(

@@ -253,6 +253,9 @@ async def matrix_server(
         yield server, Stubs(server.channel)
 
 
+# Calls naming a session rather than an agent.
+SESSION_RPCS = ("KeepAlive", "CloseSession")
+
 CASES = [
     pytest.param(rpc, role, target, id=f"{rpc}-{role}-{target}")
     for rpc in EXPECTED
@@ -280,6 +283,10 @@ async def test_permission(
             grpc.StatusCode.PERMISSION_DENIED,
             grpc.StatusCode.UNAUTHENTICATED,
         ), f"{role} should reach {rpc} for the {target} agent"
+    elif rpc in SESSION_RPCS and role == "agent":
+        # Another agent's session is answered as one that does not exist.
+        assert code is grpc.StatusCode.NOT_FOUND
+        assert await _state(server) == before
     else:
         assert code is grpc.StatusCode.PERMISSION_DENIED
         assert await _state(server) == before

@@ -244,6 +244,55 @@ def test_server_from_env_serves_mtls_and_presencectl_talks_to_it(
     assert f"listening on {process.address}, mtls, database" in line
 
 
+def _error_line(stderr: str) -> str:
+    # grpc's own C-core log lines may come first.
+    return next(line for line in stderr.splitlines() if line.startswith("error:"))
+
+
+TLS_HINT = "if it serves TLS, pass --tls-ca (and --tls-cert/--tls-key for mutual TLS)"
+
+
+def test_presencectl_hints_at_tls_when_a_tls_server_closes_the_connection(
+    tmp_path: Path, pki: Pki
+) -> None:
+    server_env = {
+        "PRESENCE_TLS_CERT_FILE": str(pki.server_cert),
+        "PRESENCE_TLS_KEY_FILE": str(pki.server_key),
+        "PRESENCE_TLS_CLIENT_CA_FILE": str(pki.ca),
+    }
+
+    with ServerProcess(tmp_path / "data", env=server_env) as process:
+        process.wait_until_listening()
+        plaintext = _presencectl(process.address, {}, "status-types", "list")
+        without_cert = _presencectl(
+            process.address, {"PRESENCE_TLS_CA": str(pki.ca)}, "status-types", "list"
+        )
+        process.stop()
+
+    for done in (plaintext, without_cert):
+        assert done.returncode == 1
+        first = _error_line(done.stderr)
+        assert first.startswith("error: cannot reach presence-server")
+        assert TLS_HINT in first
+        assert "is it running" not in first
+
+
+def test_presencectl_says_the_handshake_failed_against_a_plaintext_server(
+    tmp_path: Path, pki: Pki
+) -> None:
+    with ServerProcess(tmp_path / "data") as process:
+        process.wait_until_listening()
+        done = _presencectl(
+            process.address, {"PRESENCE_TLS_CA": str(pki.ca)}, "status-types", "list"
+        )
+        process.stop()
+
+    assert done.returncode == 1
+    first = _error_line(done.stderr)
+    assert "the TLS handshake failed" in first
+    assert "if it serves plaintext, leave the --tls options out" in first
+
+
 def test_presencectl_refuses_a_client_certificate_without_its_key(
     tmp_path: Path, pki: Pki
 ) -> None:

@@ -105,6 +105,39 @@ def test_a_bad_token_is_refused_with_its_reason(token: str, reason: str) -> None
     assert refused.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"exp": 1e20}, id="exp-1e20"),
+        pytest.param({"exp": float("inf")}, id="exp-infinity"),
+        pytest.param({"exp": float("-inf")}, id="exp-minus-infinity"),
+        pytest.param({"exp": float("nan")}, id="exp-nan"),
+        pytest.param({"nbf": -1e20}, id="nbf-minus-1e20"),
+        pytest.param({"nbf": float("inf")}, id="nbf-infinity"),
+    ],
+)
+def test_a_signed_token_with_an_unrepresentable_time_is_refused(
+    claims: dict[str, float],
+) -> None:
+    with pytest.raises(Unauthenticated) as refused:
+        verifier().verify(mint(**claims))
+
+    assert refused.value.reason == "TOKEN_CLAIMS_INVALID"
+
+
+async def test_the_server_answers_an_unrepresentable_exp_as_unauthenticated(
+    auth_server: RunningServer,
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await auth_server.presence.GetPresence(
+            presence_pb2.GetPresenceRequest(agent_id="ann"),
+            metadata=bearer(mint(exp=1e20)),
+        )
+
+    assert refused.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert _reason(refused.value) == "TOKEN_CLAIMS_INVALID"
+
+
 def test_leeway_accepts_a_token_just_expired() -> None:
     assert verifier().verify(mint(exp=EXP - 29)).name == "ann"
 

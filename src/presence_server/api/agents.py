@@ -9,6 +9,7 @@ from google.protobuf import empty_pb2
 
 from presence_server._proto.presence.v1 import agents_pb2, agents_pb2_grpc
 from presence_server.catalog import Catalog
+from presence_server.catalog.events import change_actor
 from presence_server.domain.errors import FieldViolation, InvalidArgument
 
 from .convert import agent_from_proto, agent_to_proto, mask_paths
@@ -42,7 +43,9 @@ class AgentServicer(agents_pb2_grpc.AgentServiceServicer):
 
         created = await self._catalog.create_agent(draft)
 
-        logger.info("agent created", extra={"agent_id": created.id})
+        logger.info(
+            "agent created", extra={"agent_id": created.id, "actor": change_actor()}
+        )
         return agent_to_proto(created)
 
     async def GetAgent(
@@ -78,7 +81,9 @@ class AgentServicer(agents_pb2_grpc.AgentServiceServicer):
         )
 
         logger.info(
-            "agent updated: %s", ", ".join(paths), extra={"agent_id": updated.id}
+            "agent updated: %s",
+            ", ".join(paths),
+            extra={"agent_id": updated.id, "actor": change_actor()},
         )
         return agent_to_proto(updated)
 
@@ -86,19 +91,25 @@ class AgentServicer(agents_pb2_grpc.AgentServiceServicer):
         self, request: agents_pb2.ArchiveAgentRequest, context: Any
     ) -> agents_pb2.Agent:
         archived = await self._catalog.archive_agent(request.id, request.etag)
-        logger.info("agent archived", extra={"agent_id": request.id})
+        logger.info(
+            "agent archived", extra={"agent_id": request.id, "actor": change_actor()}
+        )
         return agent_to_proto(archived)
 
     async def UnarchiveAgent(
         self, request: agents_pb2.UnarchiveAgentRequest, context: Any
     ) -> agents_pb2.Agent:
         restored = await self._catalog.unarchive_agent(request.id, request.etag)
-        logger.info("agent unarchived", extra={"agent_id": request.id})
+        logger.info(
+            "agent unarchived", extra={"agent_id": request.id, "actor": change_actor()}
+        )
         return agent_to_proto(restored)
 
     async def DeleteAgent(
         self, request: agents_pb2.DeleteAgentRequest, context: Any
     ) -> empty_pb2.Empty:
         await self._catalog.delete_agent(request.id, request.etag)
-        logger.info("agent deleted", extra={"agent_id": request.id})
+        logger.info(
+            "agent deleted", extra={"agent_id": request.id, "actor": change_actor()}
+        )
         return empty_pb2.Empty()

@@ -13,7 +13,9 @@ far the role reaches:
 A role missing from an entry is refused, and so is an RPC missing from the
 table (``test_every_rpc_has_a_policy`` keeps it complete). Admins reach
 everything listed. ``authorize`` raises ``PermissionDenied`` before the
-handler runs, so a refused call changes nothing.
+handler runs, so a refused call changes nothing. One exception: an agent
+naming another agent's session (KeepAlive, CloseSession) gets the NOT_FOUND
+a session that does not exist gets, so the answer confirms nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from presence_server.domain.errors import PermissionDenied
+from presence_server.domain.errors import PermissionDenied, session_gone
 from presence_server.security.identity import Identity, Role
 
 
@@ -127,7 +129,8 @@ POLICIES: Mapping[str, RpcPolicy] = {
     _PR + "Connect": _OWN_SESSION,
     _PR + "OpenSession": _OWN_SESSION,
     _PR + "KeepAlive": _rpc(Subject.SESSION, True, agent=OWN),
-    # A supervisor may close a team agent's session (forcing it Offline).
+    # A supervisor may end a team agent's session; forcing the agent Offline
+    # is SetStatus offline (CloseSession leaves that to the disconnect grace).
     _PR + "CloseSession": _SESSION_CALL,
     _PR + "SubscribePresence": _PRESENCE_FILTER,
     # Reports.
@@ -185,9 +188,18 @@ async def authorize(
         await _check_filter(identity, scope, name, request.filter, teams)
     elif subject is Subject.TEAM:
         _check_team(identity, scope, name, request.team)
+    elif subject is Subject.SESSION:
+        session_id = request.session_id
+        agent_id = _agent_of_session(session_id)
+        if scope is Scope.OWN and (
+            not identity.agent_id or agent_id != identity.agent_id
+        ):
+            # Another agent's session is answered as one that does not
+            # exist, word for word: the answer must not confirm it does.
+            raise session_gone(session_id)
+        await _check_agent(identity, scope, name, agent_id, teams)
     else:
-        value = getattr(request, subject.value)
-        agent_id = _agent_of_session(value) if subject is Subject.SESSION else value
+        agent_id = getattr(request, subject.value)
         await _check_agent(identity, scope, name, agent_id, teams)
     return policy
 

@@ -9,6 +9,7 @@ from google.protobuf import empty_pb2
 
 from presence_server._proto.presence.v1 import status_types_pb2, status_types_pb2_grpc
 from presence_server.catalog import Catalog
+from presence_server.catalog.events import change_actor
 from presence_server.domain.errors import FieldViolation, InvalidArgument
 
 from .convert import (
@@ -53,7 +54,9 @@ class StatusTypeServicer(status_types_pb2_grpc.StatusTypeServiceServicer):
             given=given_optional_fields(message),
         )
 
-        logger.info("status type %s created", created.id)
+        logger.info(
+            "status type %s created", created.id, extra={"actor": change_actor()}
+        )
         return status_type_to_proto(created)
 
     async def GetStatusType(
@@ -88,26 +91,37 @@ class StatusTypeServicer(status_types_pb2_grpc.StatusTypeServiceServicer):
             message.id, changes, paths, message.etag
         )
 
-        logger.info("status type %s updated: %s", updated.id, ", ".join(paths))
+        logger.info(
+            "status type %s updated: %s",
+            updated.id,
+            ", ".join(paths),
+            extra={"actor": change_actor()},
+        )
         return status_type_to_proto(updated)
 
     async def ArchiveStatusType(
         self, request: status_types_pb2.ArchiveStatusTypeRequest, context: Any
     ) -> status_types_pb2.StatusType:
         archived = await self._catalog.archive_status_type(request.id, request.etag)
-        logger.info("status type %s archived", request.id)
+        logger.info(
+            "status type %s archived", request.id, extra={"actor": change_actor()}
+        )
         return status_type_to_proto(archived)
 
     async def UnarchiveStatusType(
         self, request: status_types_pb2.UnarchiveStatusTypeRequest, context: Any
     ) -> status_types_pb2.StatusType:
         restored = await self._catalog.unarchive_status_type(request.id, request.etag)
-        logger.info("status type %s unarchived", request.id)
+        logger.info(
+            "status type %s unarchived", request.id, extra={"actor": change_actor()}
+        )
         return status_type_to_proto(restored)
 
     async def DeleteStatusType(
         self, request: status_types_pb2.DeleteStatusTypeRequest, context: Any
     ) -> empty_pb2.Empty:
         await self._catalog.delete_status_type(request.id, request.etag)
-        logger.info("status type %s deleted", request.id)
+        logger.info(
+            "status type %s deleted", request.id, extra={"actor": change_actor()}
+        )
         return empty_pb2.Empty()

@@ -40,6 +40,11 @@ from presence_server.storage import codec
 ACTOR = "admin"
 
 
+def change_actor() -> str:
+    """Who a catalog change made now is recorded (and logged) as."""
+    return current_actor_name(ACTOR)
+
+
 class EventLog:
     """The revision counter of one catalog write transaction.
 
@@ -106,7 +111,7 @@ class EventLog:
             "type": kind.value,
             "agent_id": agent_id,
             "source": Source.SYSTEM.value,
-            "actor": current_actor_name(ACTOR),
+            "actor": change_actor(),
             "reason": reason,
             "payload": payload,
         }

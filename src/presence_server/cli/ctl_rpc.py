@@ -159,7 +159,7 @@ def describe_error(error: PresenceError, settings: CtlSettings) -> list[str]:
         logger.debug("transport failure to %s: %s", settings.server, message)
         return [
             f"error: cannot reach presence-server at {settings.server} "
-            "(is it running?)",
+            + _unreachable_hint(message),
             f"  transport: {message}",
         ]
     if code is grpc.StatusCode.DEADLINE_EXCEEDED and error.status is None:
@@ -173,6 +173,25 @@ def describe_error(error: PresenceError, settings: CtlSettings) -> list[str]:
     for detail in sorted(error.details, key=_detail_rank):
         lines.extend(_describe_detail(detail))
     return lines
+
+
+_TLS_HINT = "if it serves TLS, pass --tls-ca (and --tls-cert/--tls-key for mutual TLS)"
+
+
+def _unreachable_hint(transport: str) -> str:
+    # grpc's wording tells a refused connection (nothing listening) from one
+    # closed during setup (a TLS server met in plaintext, or an mTLS server
+    # met without a client certificate) and from a failed TLS handshake (a
+    # plaintext server met over TLS, or a CA that does not match).
+    lowered = transport.lower()
+    if "handshake" in lowered or "ssl" in lowered:
+        return (
+            f"(the TLS handshake failed); {_TLS_HINT}, with the CA that signed "
+            "its certificate; if it serves plaintext, leave the --tls options out"
+        )
+    if "socket closed" in lowered:
+        return f"(it closed the connection while it was being set up); {_TLS_HINT}"
+    return "(is it running?)"
 
 
 _ACTIONABLE = (

@@ -12,9 +12,10 @@ made from the ``Settings`` model itself, so a new setting has its flag at
 once. Flags may go before or after the subcommand.
 
 Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 when the server
-cannot start (address taken, database unreachable, a key file unreadable),
-2 for a usage error or an invalid setting (authentication on with nothing
-to verify callers with included).
+cannot start (address taken, database unreachable), 2 for a usage error or
+an invalid setting, said in one line: authentication on with nothing to
+verify callers with, a short JWT secret, a missing or invalid API keys or
+public key file, unusable TLS files.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from presence_server.app import StartupError, serve
 from presence_server.observability.logs import configure_logging
-from presence_server.security.authenticator import auth_problem
+from presence_server.security.authenticator import settings_problem
 from presence_server.settings import ENV_PREFIX, Settings, describe_error
 from presence_server.storage.db import Database
 from presence_server.storage.migrate import current_revision, migrate
@@ -77,9 +78,10 @@ def _settings(flags: dict[str, Any]) -> Settings:
 
 
 def _check_auth(settings: Settings) -> None:
-    # Settings that cannot authenticate anyone are a usage error, like a bad
-    # value: the server would refuse every call.
-    problem = auth_problem(settings)
+    # Settings that cannot authenticate anyone (nothing configured, a key
+    # file missing or invalid) are a usage error, like a bad value: the
+    # operator must fix the configuration, not retry.
+    problem = settings_problem(settings)
     if problem:
         click.echo(f"presence-server: {problem}", err=True)
         raise SystemExit(USAGE_ERROR)

@@ -122,6 +122,20 @@ class NotFound(PresenceError):
         )
 
 
+def session_gone(session_id: str) -> NotFound:
+    """A session that does not exist, has ended, or is not the caller's.
+
+    One answer for the three, so that a caller cannot learn from it that
+    another agent's session exists.
+    """
+    error = NotFound("session", session_id, reason="SESSION_NOT_FOUND")
+    error.message = (
+        f"session {session_id!r} does not exist or has ended; open a new session"
+    )
+    error.args = (error.message,)
+    return error
+
+
 class AlreadyExists(PresenceError):
     """A resource with the same identity or unique name exists."""
 

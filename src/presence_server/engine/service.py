@@ -35,6 +35,7 @@ from presence_server.domain.errors import (
     InvalidArgument,
     NotFound,
     PresenceError,
+    session_gone,
 )
 from presence_server.domain.presence import (
     Event,
@@ -272,19 +273,19 @@ class PresenceEngine:
     async def keep_alive(self, session_id: str) -> Session:
         """Extend a lease by its ttl. NOT_FOUND when it has already ended."""
         agent_id = _agent_of(session_id)
-        presence = await self._stored(agent_id)
+        presence = await self._session_owner(session_id)
         session = next((x for x in presence.sessions if x.id == session_id), None)
         if session is None or session.kind is not SessionKind.LEASE:
-            raise _session_gone(session_id)
+            raise session_gone(session_id)
         expires = self.clock.now() + timedelta(seconds=session.ttl_seconds)
         await self.execute(agent_id, c.KeepAlive(session_id, expires))
         return dataclasses.replace(session, expires_at=expires)
 
     async def close_session(self, session_id: str) -> PresenceView:
         agent_id = _agent_of(session_id)
-        presence = await self._stored(agent_id)
+        presence = await self._session_owner(session_id)
         if not any(x.id == session_id for x in presence.sessions):
-            raise _session_gone(session_id)
+            raise session_gone(session_id)
         result, _ = await self.execute(
             agent_id, c.CloseSession(session_id, self.clock.now())
         )
@@ -334,6 +335,14 @@ class PresenceEngine:
                 .limit(limit)
             )
             return list(rows)
+
+    async def _session_owner(self, session_id: str) -> Presence:
+        # The agent a session id names; one that has no presence has no
+        # session either, and is answered so (the id says nothing more).
+        try:
+            return await self._stored(_agent_of(session_id))
+        except NotFound:
+            raise session_gone(session_id) from None
 
     async def _stored(self, agent_id: str) -> Presence:
         async with self.db.read() as session:
@@ -705,14 +714,5 @@ def _session_id(agent_id: str) -> str:
 def _agent_of(session_id: str) -> str:
     agent_id, sep, _ = session_id.rpartition(":")
     if not sep or not agent_id:
-        raise _session_gone(session_id)
+        raise session_gone(session_id)
     return agent_id
-
-
-def _session_gone(session_id: str) -> NotFound:
-    error = NotFound("session", session_id, reason="SESSION_NOT_FOUND")
-    error.message = (
-        f"session {session_id!r} does not exist or has ended; open a new session"
-    )
-    error.args = (error.message,)
-    return error

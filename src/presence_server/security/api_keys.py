@@ -71,9 +71,24 @@ class ApiKeys:
     """The configured keys; ``find`` tells whose a presented key is."""
 
     def __init__(self, entries: list[_Entry]) -> None:
-        names = [e.identity.name for e in entries]
-        if len(set(names)) != len(names):
-            raise ValueError("two entries have the same name")
+        # A repeated hash would let the later entry (an admin, say) win the
+        # key silently; a repeated name would make two callers one actor.
+        names: dict[str, int] = {}
+        digests: dict[bytes, int] = {}
+        for index, entry in enumerate(entries):
+            name = entry.identity.name
+            if name in names:
+                raise ValueError(
+                    f"entries {names[name]} and {index} have the same name {name!r}"
+                )
+            if entry.digest in digests:
+                first = digests[entry.digest]
+                raise ValueError(
+                    f"entries {first} ({entries[first].identity.name}) and {index} "
+                    f"({name}) have the same 'sha256': one key, two identities"
+                )
+            names[name] = index
+            digests[entry.digest] = index
         self._entries = entries
 
     @classmethod

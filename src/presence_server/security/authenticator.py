@@ -8,7 +8,7 @@ parts) is verified as one; anything else is looked up as an API key.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,14 @@ def _jwt_keys(settings: Settings) -> dict[str, Any]:
             )
         keys["HS256"] = secret
     if settings.auth_jwt_public_key_file is not None:
+        if secret:
+            # One key, one algorithm: a server that took both an HS256 secret
+            # and a public key would accept tokens signed either way.
+            raise AuthConfigError(
+                "set a JWT secret (PRESENCE_AUTH_JWT_SECRET or "
+                "PRESENCE_AUTH_JWT_SECRET_FILE, HS256) or "
+                "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE (RS256 or ES256), not both"
+            )
         path = settings.auth_jwt_public_key_file
         pem = _read(path, "PRESENCE_AUTH_JWT_PUBLIC_KEY_FILE")
         try:
@@ -86,6 +94,22 @@ def _jwt_keys(settings: Settings) -> dict[str, Any]:
             ) from None
         keys[algorithm] = key
     return keys
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """Why these authentication settings cannot start a server, or ``None``.
+
+    Reads the key files the settings name, as the server will, so that a
+    short secret, an unreadable or invalid keys file or public key is found
+    before anything starts.
+    """
+    if settings.auth_disabled:
+        return None
+    try:
+        Authenticator.from_settings(settings, lambda: datetime.now(UTC))
+    except AuthConfigError as error:
+        return str(error)
+    return None
 
 
 class Authenticator:
@@ -132,38 +156,51 @@ class Authenticator:
         """What this server accepts, for its startup log line."""
         found = []
         if self._jwt is not None:
-            found.append("JWT")
+            found.append(f"JWT ({', '.join(self._jwt.algorithms)})")
         if self._api_keys is not None:
             found.append("API keys")
         return found
 
     def authenticate(self, metadata: Iterable[tuple[str, Any]]) -> Identity:
-        """The caller's identity; ``Unauthenticated`` saying why if none."""
-        bearer = api_key = None
-        for key, value in metadata:
-            if not isinstance(value, str):
-                continue
-            if key == AUTHORIZATION:
-                scheme, _, credential = value.strip().partition(" ")
-                if scheme.lower() != "bearer" or not credential.strip():
-                    raise Unauthenticated(
-                        "the authorization header must be 'Bearer <token>'",
-                        reason="CREDENTIALS_MALFORMED",
-                    )
-                bearer = credential.strip()
-            elif key == API_KEY_HEADER:
-                api_key = value.strip()
-        if bearer is not None:
-            if bearer.count(".") == 2 and self._jwt is not None:
-                return self._jwt.verify(bearer)
-            return self._key(bearer)
-        if api_key is not None:
-            return self._key(api_key)
-        raise Unauthenticated(
-            "no credentials: send 'authorization: Bearer <token>' (a token from "
-            "presencectl token, or your identity provider) or 'x-api-key'",
-            reason="CREDENTIALS_MISSING",
-        )
+        """The caller's identity; ``Unauthenticated`` saying why if none.
+
+        A call must carry exactly one credential: several (two
+        ``authorization`` values, two ``x-api-key`` values, or one of each)
+        are refused rather than resolved, so no header order or proxy that
+        adds one decides who the caller is.
+        """
+        credentials = [
+            (key, value)
+            for key, value in metadata
+            if key in (AUTHORIZATION, API_KEY_HEADER)
+        ]
+        if not credentials:
+            raise Unauthenticated(
+                "no credentials: send 'authorization: Bearer <token>' (a token "
+                "from presencectl token, or your identity provider) or 'x-api-key'",
+                reason="CREDENTIALS_MISSING",
+            )
+        if len(credentials) > 1:
+            names = ", ".join(key for key, _ in credentials)
+            raise Unauthenticated(
+                f"the call carries {len(credentials)} credentials ({names}); send "
+                "exactly one: 'authorization: Bearer <token>' or 'x-api-key'",
+                reason="CREDENTIALS_AMBIGUOUS",
+            )
+        key, value = credentials[0]
+        text = value if isinstance(value, str) else ""
+        if key == API_KEY_HEADER:
+            return self._key(text.strip())
+        scheme, _, credential = text.strip().partition(" ")
+        bearer = credential.strip()
+        if scheme.lower() != "bearer" or not bearer:
+            raise Unauthenticated(
+                "the authorization header must be 'Bearer <token>'",
+                reason="CREDENTIALS_MALFORMED",
+            )
+        if bearer.count(".") == 2 and self._jwt is not None:
+            return self._jwt.verify(bearer)
+        return self._key(bearer)
 
     def _key(self, key: str) -> Identity:
         identity = None if self._api_keys is None else self._api_keys.find(key)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class Role(enum.Enum):
@@ -24,6 +25,10 @@ class Identity:
     ``name`` is the token's ``sub`` or the API key's name; ``kind`` says
     which (``jwt`` or ``apikey``). ``agent_id`` is set for the agent role
     (the agent it may act for), ``teams`` for supervisors.
+    ``expires_at`` is the instant the credential stops being accepted (a
+    JWT's ``exp`` plus the leeway); ``None`` for API keys, which do not
+    expire. It is not part of equality: the same caller with a renewed
+    token is the same caller.
     """
 
     name: str
@@ -31,6 +36,7 @@ class Identity:
     kind: str = "jwt"
     agent_id: str = ""
     teams: frozenset[str] = frozenset()
+    expires_at: datetime | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> str:

@@ -10,6 +10,7 @@ before its signature is looked at. Time comes from the injected clock, so
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,6 +94,11 @@ class JwtVerifier:
         self._leeway = leeway
         self._now = now
 
+    @property
+    def algorithms(self) -> list[str]:
+        """The algorithms accepted, from the configured keys."""
+        return sorted(self._keys)
+
     def verify(self, token: str) -> Identity:
         """The token's identity; ``Unauthenticated`` saying why if refused."""
         try:
@@ -108,8 +114,8 @@ class JwtVerifier:
                 "TOKEN_ALGORITHM_REFUSED",
             )
         claims = self._decode(token, str(algorithm))
-        self._check_times(claims)
-        return _claims_identity(claims)
+        expires_at = self._check_times(claims)
+        return replace(_claims_identity(claims), expires_at=expires_at)
 
     def _decode(self, token: str, algorithm: str) -> dict[str, Any]:
         try:
@@ -152,7 +158,8 @@ class JwtVerifier:
             ) from None
         return claims
 
-    def _check_times(self, claims: Mapping[str, Any]) -> None:
+    def _check_times(self, claims: Mapping[str, Any]) -> datetime | None:
+        """Refuse a token outside its time window; when it stops being accepted."""
         now = self._now()
         exp = _instant(claims, "exp")
         nbf = _instant(claims, "nbf")
@@ -166,6 +173,13 @@ class JwtVerifier:
                 f"the token is not valid before {nbf.isoformat()}",
                 "TOKEN_NOT_YET_VALID",
             )
+        if exp is None:
+            return None
+        try:
+            return exp + self._leeway
+        except OverflowError:
+            # An exp within the leeway of the year 9999: never, in practice.
+            return None
 
 
 def _instant(claims: Mapping[str, Any], name: str) -> datetime | None:
@@ -176,4 +190,11 @@ def _instant(claims: Mapping[str, Any], name: str) -> datetime | None:
         raise _refused(
             f"the token's {name!r} claim must be a number", "TOKEN_CLAIMS_INVALID"
         )
-    return datetime.fromtimestamp(value, UTC)
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        # Infinity, NaN, or a number of seconds outside any date.
+        raise _refused(
+            f"the token's {name!r} claim is not a representable time",
+            "TOKEN_CLAIMS_INVALID",
+        ) from None
