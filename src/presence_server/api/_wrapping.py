@@ -28,19 +28,30 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def _unary_response(behavior: Any, method: str, scope: Scope, streaming: bool) -> Any:
+# Like ``Scope``, with the request too: (request, context, method, streaming).
+# A client-streaming RPC's requests arrive later, so its scope gets ``None``.
+RequestScope = Callable[[Any, Any, str, bool], AbstractAsyncContextManager[None]]
+
+
+def _unary_response(
+    behavior: Any, method: str, scope: RequestScope, client_streaming: bool
+) -> Any:
     async def run(request: Any, context: Any) -> Any:
-        async with scope(context, method, streaming):
+        seen = None if client_streaming else request
+        async with scope(seen, context, method, client_streaming):
             return await _maybe_await(behavior(request, context))
 
     return run
 
 
-def _stream_response(behavior: Any, method: str, scope: Scope) -> Any:
+def _stream_response(
+    behavior: Any, method: str, scope: RequestScope, client_streaming: bool
+) -> Any:
     if inspect.isasyncgenfunction(behavior):
 
         async def generate(request: Any, context: Any) -> AsyncIterator[Any]:
-            async with scope(context, method, True):
+            seen = None if client_streaming else request
+            async with scope(seen, context, method, True):
                 async for response in behavior(request, context):
                     yield response
 
@@ -48,7 +59,8 @@ def _stream_response(behavior: Any, method: str, scope: Scope) -> Any:
 
     async def write(request: Any, context: Any) -> None:
         # The handler sends with context.write() and returns nothing.
-        async with scope(context, method, True):
+        seen = None if client_streaming else request
+        async with scope(seen, context, method, True):
             await _maybe_await(behavior(request, context))
 
     return write
@@ -60,6 +72,15 @@ def wrap_handler(handler: Any, method: str, scope: Scope) -> Any:
     ``None`` (an unknown method) is returned as is, so grpc answers
     UNIMPLEMENTED the usual way.
     """
+
+    def without_request(_request: Any, context: Any, name: str, streaming: bool) -> Any:
+        return scope(context, name, streaming)
+
+    return wrap_request_handler(handler, method, without_request)
+
+
+def wrap_request_handler(handler: Any, method: str, scope: RequestScope) -> Any:
+    """Like ``wrap_handler``, for a scope that reads the request first."""
     if handler is None:
         return None
     serializers = {
@@ -76,57 +97,9 @@ def wrap_handler(handler: Any, method: str, scope: Scope) -> Any:
         )
     if handler.unary_stream is not None:
         return grpc.unary_stream_rpc_method_handler(
-            _stream_response(handler.unary_stream, method, scope), **serializers
+            _stream_response(handler.unary_stream, method, scope, False),
+            **serializers,
         )
     return grpc.stream_stream_rpc_method_handler(
-        _stream_response(handler.stream_stream, method, scope), **serializers
+        _stream_response(handler.stream_stream, method, scope, True), **serializers
     )
-
-
-# Like ``Scope``, with the request too: (request, context, method, streaming).
-# A client-streaming RPC's requests arrive later, so its scope gets ``None``.
-RequestScope = Callable[[Any, Any, str, bool], AbstractAsyncContextManager[None]]
-
-
-def wrap_request_handler(handler: Any, method: str, scope: RequestScope) -> Any:
-    """Like ``wrap_handler``, for a scope that reads the request first."""
-    if handler is None:
-        return None
-    serializers = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary is not None:
-        behavior = handler.unary_unary
-
-        async def unary(request: Any, context: Any) -> Any:
-            async with scope(request, context, method, False):
-                return await _maybe_await(behavior(request, context))
-
-        return grpc.unary_unary_rpc_method_handler(unary, **serializers)
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(
-            _request_stream(handler.unary_stream, method, scope), **serializers
-        )
-
-    def scope_without_request(context: Any, name: str, streaming: bool) -> Any:
-        return scope(None, context, name, streaming)
-
-    return wrap_handler(handler, method, scope_without_request)
-
-
-def _request_stream(behavior: Any, method: str, scope: RequestScope) -> Any:
-    if inspect.isasyncgenfunction(behavior):
-
-        async def generate(request: Any, context: Any) -> AsyncIterator[Any]:
-            async with scope(request, context, method, True):
-                async for response in behavior(request, context):
-                    yield response
-
-        return generate
-
-    async def write(request: Any, context: Any) -> None:
-        async with scope(request, context, method, True):
-            await _maybe_await(behavior(request, context))
-
-    return write
