@@ -234,9 +234,11 @@ async def test_a_wrong_secret_is_refused_and_announced_like_the_transcript(
     assert [shape(m) for m in after] == [shape(m) for m in goodbye.answered]
 
 
-async def test_a_simulated_queue_call_has_the_transcripts_flow(
+async def _member_in_support(
     asterisk: FakeAsterisk, sections: list[Section]
-) -> None:
+) -> tuple[list[Fields], Wire]:
+    """The transcript's queue call as recorded, and a logged-in connection
+    whose agent 1001 has just joined ``support`` as in the transcript."""
     recorded = [
         m
         for exchange in by_section(sections, "a caller queues").exchanges
@@ -259,6 +261,13 @@ async def test_a_simulated_queue_call_has_the_transcripts_flow(
     )
     for _ in range(4):
         await wire.read()
+    return recorded, wire
+
+
+async def test_a_simulated_queue_call_has_the_transcripts_flow(
+    asterisk: FakeAsterisk, sections: list[Section]
+) -> None:
+    recorded, wire = await _member_in_support(asterisk, sections)
 
     call = asterisk.queue_call("support")
     asterisk.hang_up(call)
@@ -280,28 +289,7 @@ async def test_a_simulated_queue_call_has_the_transcripts_flow(
 async def test_the_agents_leg_in_a_queue_call_has_the_recorded_extension(
     asterisk: FakeAsterisk, sections: list[Section]
 ) -> None:
-    recorded = [
-        m
-        for exchange in by_section(sections, "a caller queues").exchanges
-        for m in exchange.answered
-    ]
-    wire = await connect(asterisk)
-    await wire.greeting()
-    for exchange in by_section(sections, "login").exchanges:
-        wire.send(exchange.sent[0])
-        for _ in exchange.answered:
-            await wire.read()
-    wire.send(
-        [
-            ("Action", "QueueAdd"),
-            ("Queue", "support"),
-            ("Interface", "Local/1001@agents/n"),
-            ("MemberName", "Agent 1001"),
-            ("StateInterface", "Custom:1001"),
-        ]
-    )
-    for _ in range(4):
-        await wire.read()
+    recorded, wire = await _member_in_support(asterisk, sections)
 
     asterisk.queue_call("support")
     got: list[Fields] = []
