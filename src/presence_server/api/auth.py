@@ -57,7 +57,7 @@ from presence_server.security import (
 from presence_server.security.authenticator import Authenticator
 
 from ._wrapping import wrap_request_handler
-from .policy import POLICIES, authorize
+from .policy import POLICIES, TeamLookup, authorize
 from .telemetry import split_method
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def __init__(
         self,
         authenticator: Authenticator,
-        teams: CatalogTeams | Any,
+        teams: TeamLookup,
         limiter: RateLimiter,
         streams: StreamCap,
         clock: Clock,
@@ -152,36 +152,41 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             raise
 
     @asynccontextmanager
-    async def _guard(
+    async def _admitted(
         self, request: Any, context: Any, method: str, streaming: bool
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[Identity]:
+        """The caller, admitted; a stream holds one of its slots until the end."""
         identity = await self._admit(request, context, method)
         if not streaming:
-            yield
+            yield identity
             return
         self._open_stream(identity, method)
         try:
-            yield
+            yield identity
         finally:
             self._streams.release(identity.key)
+
+    @asynccontextmanager
+    async def _guard(
+        self, request: Any, context: Any, method: str, streaming: bool
+    ) -> AsyncIterator[None]:
+        async with self._admitted(request, context, method, streaming):
+            yield
 
     def _response_stream(self, behavior: Any, method: str) -> Any:
         # Always a context.write() coroutine, whatever the handler's style:
         # grpc then sends nothing outside this frame, so the expiry's cancel
         # lands in the handler or in a write, never in grpc's own send loop.
         async def run(request: Any, context: Any) -> None:
-            identity = await self._admit(request, context, method)
-            self._open_stream(identity, method)
-            try:
-                responses = behavior(request, context)
-                await _until_expiry(
-                    _drain(responses, context), identity.expires_at, self._clock
-                )
-            except Unauthenticated as error:
-                _audit(method, error, identity)
-                raise
-            finally:
-                self._streams.release(identity.key)
+            async with self._admitted(request, context, method, True) as identity:
+                try:
+                    responses = behavior(request, context)
+                    await _until_expiry(
+                        _drain(responses, context), identity.expires_at, self._clock
+                    )
+                except Unauthenticated as error:
+                    _audit(method, error, identity)
+                    raise
 
         return run
 
