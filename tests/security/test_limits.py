@@ -53,6 +53,24 @@ def test_identities_have_buckets_of_their_own() -> None:
         limiter.take("jwt:ann")
 
 
+def test_idle_buckets_are_dropped_once_a_refill_period_has_passed() -> None:
+    ticker = Ticker()
+    limiter = RateLimiter(rate=10, burst=20, monotonic=ticker)  # full in 2 s
+    for number in range(1100):
+        limiter.take(f"jwt:agent-{number}")
+
+    # Within the refill period nothing is full again, so nothing goes.
+    ticker.now += 1.0
+    limiter.take("jwt:busy")
+    within = limiter.tracked
+    # Past it, the next call drops every bucket that is full again.
+    ticker.now += 2.0
+    limiter.take("jwt:busy")
+
+    assert within == 1101
+    assert limiter.tracked == 1
+
+
 def test_a_bucket_refills_no_higher_than_the_burst() -> None:
     ticker = Ticker()
     limiter = RateLimiter(rate=10, burst=2, monotonic=ticker)

@@ -28,7 +28,8 @@ class RateLimiter:
     Known limitation: buckets live in this process. Several server instances
     behind a balancer each grant the full rate. Once there are many buckets,
     those idle long enough to be full again are dropped, so memory follows
-    the number of recently active identities.
+    the number of recently active identities. The sweep runs at most once per
+    refill period, not on every call: a busy server does not pay for it.
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class RateLimiter:
         self._burst = float(burst)
         self._monotonic = monotonic
         self._buckets: dict[str, _Bucket] = {}
+        self._swept = monotonic()
 
     def take(self, key: str) -> None:
         """Spend one call of ``key``; ``QuotaExceeded`` with a wait if none left."""
@@ -70,10 +72,16 @@ class RateLimiter:
             retry_after=wait,
         )
 
+    @property
+    def tracked(self) -> int:
+        """How many identities hold a bucket now."""
+        return len(self._buckets)
+
     def _forget_full(self, now: float) -> None:
-        if len(self._buckets) < 1024:
-            return
         full = self._burst / self._rate
+        if len(self._buckets) < 1024 or now - self._swept < full:
+            return
+        self._swept = now
         for key, bucket in list(self._buckets.items()):
             if now - bucket.at >= full:
                 del self._buckets[key]
