@@ -30,9 +30,8 @@ import jwt
 import typer
 
 from presence_server.security.api_keys import hash_key, new_key
+from presence_server.security.authenticator import AuthConfigError, jwt_secret
 from presence_server.security.identity import Role
-
-MIN_SECRET_BYTES = 32
 
 RoleOpt = Annotated[
     Role,
@@ -150,22 +149,16 @@ def _scope(role: Role, agent_id: str | None, teams: list[str]) -> dict[str, Any]
 
 
 def _secret(secret: str, secret_file: Path | None) -> bytes:
-    if secret and secret_file is not None:
-        raise typer.BadParameter(
-            "give the secret or its file, not both", param_hint="--secret"
-        )
-    value = secret.encode() if secret else b""
-    if secret_file is not None:
-        value = secret_file.read_bytes().strip()
+    # The server's own reading of the secret, so what it would refuse is
+    # never signed with.
+    try:
+        value = jwt_secret(secret.encode(), secret_file)
+    except AuthConfigError as error:
+        raise typer.BadParameter(str(error), param_hint="--secret") from None
     if not value:
         raise typer.BadParameter(
             "the server's HS256 secret is needed: set PRESENCE_AUTH_JWT_SECRET or "
             "PRESENCE_AUTH_JWT_SECRET_FILE (as for the server), or pass --secret-file",
-            param_hint="--secret",
-        )
-    if len(value) < MIN_SECRET_BYTES:
-        raise typer.BadParameter(
-            f"must be at least {MIN_SECRET_BYTES} bytes, as the server requires",
             param_hint="--secret",
         )
     return value

@@ -57,23 +57,38 @@ def _read(path: Path, variable: str) -> bytes:
     return data
 
 
-def _jwt_keys(settings: Settings) -> dict[str, Any]:
-    keys: dict[str, Any] = {}
-    secret = settings.auth_jwt_secret.get_secret_value().encode()
-    if settings.auth_jwt_secret_file is not None:
+MIN_SECRET_BYTES = 32
+
+
+def jwt_secret(secret: bytes, secret_file: Path | None) -> bytes:
+    """The HS256 secret, from its value or its file; empty when neither is set.
+
+    ``AuthConfigError`` when both are set, the file cannot be read, or the
+    secret is shorter than ``MIN_SECRET_BYTES``. The server verifies with it
+    and ``presencectl token`` signs with it, so both read it this one way.
+    """
+    if secret_file is not None:
         if secret:
             raise AuthConfigError(
                 "set PRESENCE_AUTH_JWT_SECRET or PRESENCE_AUTH_JWT_SECRET_FILE, "
                 "not both"
             )
-        path = settings.auth_jwt_secret_file
-        secret = _read(path, "PRESENCE_AUTH_JWT_SECRET_FILE").strip()
+        secret = _read(secret_file, "PRESENCE_AUTH_JWT_SECRET_FILE").strip()
+    if secret and len(secret) < MIN_SECRET_BYTES:
+        raise AuthConfigError(
+            f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes (HS256); "
+            "try: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return secret
+
+
+def _jwt_keys(settings: Settings) -> dict[str, Any]:
+    keys: dict[str, Any] = {}
+    secret = jwt_secret(
+        settings.auth_jwt_secret.get_secret_value().encode(),
+        settings.auth_jwt_secret_file,
+    )
     if secret:
-        if len(secret) < 32:
-            raise AuthConfigError(
-                "the JWT secret must be at least 32 bytes (HS256); "
-                "try: python3 -c 'import secrets; print(secrets.token_hex(32))'"
-            )
         keys["HS256"] = secret
     if settings.auth_jwt_public_key_file is not None:
         if secret:
